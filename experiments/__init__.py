@@ -1,0 +1,1 @@
+"""Experiments on the bposim model: scenario files now; sweeps and calibration later."""

@@ -1,0 +1,590 @@
+"""The scenario schema: every model parameter, its type, unit, bounds, default and source.
+
+This module is the single place where a parameter is defined. The shipped default scenario
+file ``simulation/scenarios/default.toml`` is generated from it (``bposim config --dump``) and
+a test checks that the two agree. A user scenario is a TOML file that overrides any subset
+of the fields; it is validated here, so an unknown key, a wrong type or an out-of-range value
+stops with a one-line :class:`ConfigError` that names the field and what is allowed.
+
+Values marked *assumption* are modelling choices, not empirical figures; values with a
+dataset source are copied from ``simulation/data`` (see ``SOURCES.md`` there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
+
+
+class ConfigError(ValueError):
+    """A scenario that cannot be used. ``str(err)`` is one line naming the field."""
+
+
+def P(default: Any, unit: str, source: str, **bounds: Any) -> Any:
+    """Declare a parameter with its unit and source (used only inside this module)."""
+    return Field(default, json_schema_extra={"unit": unit, "source": source}, **bounds)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True,
+                              allow_inf_nan=False)
+
+
+class TimeConfig(_Section):
+    start_year: int = P(2000, "year", "issue #2: the default span starts 2000Q1", ge=1991, le=2100)
+    end_year: int = P(2030, "year", "issue #2: the default span ends 2030Q4", ge=1991, le=2300)
+    spinup_years: int = P(
+        10, "years",
+        "assumption: years simulated before start_year (all firms start in-house) and not "
+        "reported, so the market of start_year emerges from the mechanics", ge=0, le=30)
+
+
+class DemandShock(_Section):
+    year: int = Field(ge=1900, le=2300)
+    quarter: int = Field(ge=1, le=4)
+    depth: float = Field(ge=0.0, le=1.0)
+    recovery_quarters: int = Field(ge=1, le=200)
+
+
+class PopulationConfig(_Section):
+    n_firms: int = P(2000, "simulated buyer firms", "assumption; any size >= 1 works", ge=1,
+                     le=5_000_000)
+    real_buyer_firms: float = P(
+        2000.0, "real firms",
+        "assumption: the buyers of large outsourcing contracts are the world's largest firms; "
+        "order of magnitude after the Forbes Global 2000 list. Each simulated firm stands for "
+        "real_buyer_firms / n_firms real firms", gt=0, le=1e9)
+    employees_min: float = P(
+        2000.0, "employees", "assumption: smallest buyer firm (Pareto scale)", gt=0, le=1e7)
+    employees_max: float = P(
+        2_500_000.0, "employees",
+        "assumption: truncation of the size distribution near the largest employer (Walmart, "
+        "about 2.1 million employees)", gt=0, le=1e8)
+    productivity_pareto_shape: float = P(
+        3.0, "-",
+        "assumption: Pareto shape k of firm productivity (Helpman, Melitz & Yeaple 2004, AER "
+        "94(1)); with size_elasticity 2.8 firm size is Pareto with shape k/2.8 = 1.07, close to "
+        "Axtell (2001, Science 293) Zipf exponent 1.06", gt=0.1, le=100)
+    size_elasticity: float = P(
+        2.8, "-", "assumption: sigma - 1 with CES elasticity sigma = 3.8 (Bernard, Eaton, "
+        "Jensen & Kortum 2003, AER 93(4)); employees = employees_min * productivity**(sigma-1)",
+        gt=0, le=20)
+    buyer_home_weights: dict[str, float] = P(
+        {"USA": 0.45, "CAN": 0.04, "GBR": 0.10, "DEU": 0.08, "FRA": 0.06, "NLD": 0.03,
+         "IRL": 0.01, "JPN": 0.07, "AUS": 0.05, "SGP": 0.01, "ISR": 0.01, "CHN": 0.03,
+         "IND": 0.02, "BRA": 0.02, "MEX": 0.01, "ZAF": 0.01},
+        "relative weight",
+        "assumption: the buyer mix by home country, with North America the largest buyer "
+        "region (about half of contract value in industry indexes); weights are normalised")
+
+
+class DemandConfig(_Section):
+    demand_growth: float = P(
+        0.03, "fraction per year",
+        "assumption: growth of the work volume of each firm-process (nominal, all sources of "
+        "growth)", ge=-0.5, le=1.0)
+    shocks: list[DemandShock] = P(
+        [DemandShock(year=2009, quarter=1, depth=0.15, recovery_quarters=8),
+         DemandShock(year=2020, quarter=2, depth=0.10, recovery_quarters=4)],
+        "list", "assumption: exogenous demand shocks (the 2009 recession, the 2020 pandemic). "
+        "A shock cuts the volume of newly signed work and the review hazard by depth, "
+        "recovering linearly over recovery_quarters. Parameters, not fitted")
+
+
+class LabourConfig(_Section):
+    cost_to_wage_ratio: float = P(
+        1.8, "x base wage",
+        "assumption: fully loaded cost per productive hour / base wage (employer benefits of "
+        "20-50 % in labour_costs.csv, plus facilities, IT, supervision and utilisation)",
+        gt=0, le=100)
+    gdp_growth_after_data_clip: float = P(
+        0.08, "fraction per year",
+        "assumption: after the last GDP-per-capita year each country grows at its own "
+        "compound growth of the last 10 observed years, clipped to +/- this value", ge=0, le=1)
+    offshore_labour_cost_growth: float = P(
+        0.0, "fraction per year",
+        "scenario lever: extra labour-cost growth, from start_year, in every country that is "
+        "not a buyer home country (weight 0 in buyer_home_weights)", ge=-0.5, le=1.0)
+    labour_cost_multiplier: dict[str, float] = P(
+        {}, "x", "scenario lever: multiplies a country's labour cost in every year")
+    labour_cost_overrides_usd_per_hour: dict[str, float] = P(
+        {}, "USD/hour",
+        "scenario lever: replaces a country's base wage level (in the fit's anchor year, "
+        "2024); other years follow GDP per capita with the fitted elasticity")
+
+
+class DecisionConfig(_Section):
+    review_hazard: float = P(
+        0.03, "probability per quarter",
+        "assumption: chance that a firm reviews an in-house process or a running contract in "
+        "a quarter (besides reviews at contract expiry)", ge=0, le=1)
+    logit_intensity: float = P(
+        5.0, "1 / (cost relative to in-house)",
+        "assumption: intensity of choice of the multinomial logit over all-in costs divided "
+        "by the in-house cost (McFadden 1974)", ge=0, le=1000)
+    nest_scale: float = P(
+        0.3, "-", "assumption: nesting parameter mu of the nested logit (in-house / vendors "
+        "/ captive nests; McFadden 1978). 1 = plain multinomial logit", gt=0, le=1)
+    status_quo_inertia: float = P(
+        0.4, "utility units", "assumption: utility bonus of the current arrangement "
+        "(Samuelson & Zeckhauser 1988, status quo bias)", ge=0, le=100)
+    consideration_set_size: int = P(
+        4, "vendors", "assumption: vendors sampled per review besides the incumbent", ge=0,
+        le=100)
+    hidden_cost_bias: float = P(
+        0.4, "fraction",
+        "assumption: share of hidden costs (coordination, governance, transition) that an "
+        "inexperienced firm overlooks; after Larsen, Manning & Pedersen (2013), 'Uncovering "
+        "the hidden costs of offshoring', Strategic Management Journal 34(5)", ge=0, le=1)
+    experience_scale_years: float = P(
+        5.0, "outsourced process-years",
+        "assumption: the bias falls as exp(-experience / scale); experience counts the "
+        "firm's years of outsourced process-quarters", gt=0, le=1000)
+    poor_value_tolerance: float = P(
+        0.15, "fraction", "assumption: a contract is poor value in a quarter when its realised "
+        "all-in cost exceeds the in-house cost by more than this", ge=0, le=10)
+    poor_value_quarters: int = P(
+        4, "quarters", "assumption: consecutive poor-value quarters before early termination",
+        ge=1, le=400)
+
+
+class CoordinationConfig(_Section):
+    coordination_cost_2000: float = P(
+        2.5, "x in-house cost",
+        "assumption: coordination-cost scale in 2000 (Grossman & Rossi-Hansberg 2008, AER "
+        "98(5): the cost of offshoring a task rises with its coordination need)", ge=0, le=100)
+    coordination_cost_decline: float = P(
+        0.04, "fraction per year",
+        "assumption: exponential fall of the coordination-cost scale as ICT improves", ge=-1,
+        le=1)
+    coordination_cost_floor: float = P(
+        0.5, "x in-house cost", "assumption: level the coordination-cost scale declines "
+        "towards", ge=0, le=100)
+    friction_base: float = P(0.1, "-", "assumption: friction of any outsourcing, onshore too",
+                             ge=0, le=100)
+    friction_timezone: float = P(0.5, "per 12 h gap", "assumption", ge=0, le=100)
+    friction_language: float = P(
+        0.3, "-", "assumption: added unless both countries have English as an official "
+        "language or they are the same country", ge=0, le=100)
+    friction_distance: float = P(0.2, "per 10,000 km between capitals", "assumption", ge=0,
+                                 le=100)
+
+
+class RiskConfig(_Section):
+    breach_hazard_scale: float = P(
+        1.0, "x", "scenario lever on the breach hazard. The base hazard per quarter comes from "
+        "the IBM/Ponemon probability of a material breach within 24 months (breach_costs.csv)",
+        ge=0, le=1000)
+    offshore_breach_hazard_multiplier: float = P(
+        1.5, "x", "assumption: breach hazard of offshore vendors relative to onshore ones "
+        "(weaker legal recourse across jurisdictions)", ge=0, le=1000)
+    breach_termination_prob: float = P(
+        0.3, "probability", "assumption: chance that a breach ends the contract early", ge=0,
+        le=1)
+    backlash_intensity: float = P(
+        0.10, "x in-house cost",
+        "assumption: expected annual customer-backlash cost of sending customer-facing work "
+        "offshore (Grappi, Romani & Bagozzi 2015, J. Acad. Marketing Science 43)", ge=0,
+        le=100)
+    political_risk_scale: float = P(
+        0.15, "x vendor fee", "assumption: risk premium at the least stable country (WGI "
+        "political stability -2.5); zero at +1 and above", ge=0, le=100)
+
+
+class TransitionConfig(_Section):
+    switching_cost_fraction: float = P(
+        0.15, "x annual cost", "assumption: one-off transition cost of a change of "
+        "arrangement, amortised over the contract term", ge=0, le=100)
+    asset_specificity_scale: float = P(
+        1.0, "-", "assumption: switching cost x (1 + scale * asset_specificity) (Williamson "
+        "1985)", ge=0, le=100)
+    governance_cost_scale: float = P(
+        0.10, "x vendor fee", "assumption: annual governance cost of a contract = scale * "
+        "asset_specificity * fee (Williamson 1985)", ge=0, le=100)
+    fixed_cost_domestic_usd_m: float = P(
+        0.2, "USD million", "assumption: fixed transition cost of outsourcing to an onshore "
+        "vendor", ge=0, le=1e6)
+    fixed_cost_offshore_usd_m: float = P(
+        0.5, "USD million", "assumption: fixed transition cost of outsourcing to a nearshore "
+        "or offshore vendor", ge=0, le=1e6)
+    fixed_cost_captive_usd_m: float = P(
+        3.0, "USD million", "assumption: fixed cost of setting up a captive centre in a "
+        "country where the firm has none (Antras & Helpman 2004: f_V > f_O)", ge=0, le=1e6)
+    fixed_cost_backsourcing_usd_m: float = P(
+        0.3, "USD million", "assumption: fixed cost of taking work back in-house", ge=0,
+        le=1e6)
+
+
+class ContractConfig(_Section):
+    term_mean_early_years: float = P(
+        6.5, "years", "issue #2 stylised fact (TPI/ISG Index commentary): mean term about 6.5 "
+        "years around 2000", gt=0, le=50)
+    term_mean_late_years: float = P(
+        4.8, "years", "issue #2 stylised fact: under 5 years by the 2010s", gt=0, le=50)
+    term_drift_start_year: int = P(2000, "year", "assumption: drift starts", ge=1900, le=2300)
+    term_drift_end_year: int = P(2012, "year", "assumption: drift ends", ge=1900, le=2300)
+    term_gamma_shape: float = P(8.0, "-", "assumption: gamma shape of the term distribution",
+                                gt=0, le=1000)
+    term_min_quarters: int = P(4, "quarters", "assumption: shortest term", ge=1, le=400)
+
+
+class VendorConfig(_Section):
+    n_initial_vendors: int = P(300, "vendors", "assumption: vendors at the start of the "
+                               "spin-up", ge=0, le=1_000_000)
+    initial_capacity_fte_median: float = P(
+        300.0, "FTE", "assumption: median vendor capacity at entry (lognormal)", gt=0, le=1e7)
+    capacity_sigma: float = P(1.0, "log units", "assumption: lognormal sigma of entry "
+                              "capacity", ge=0, le=10)
+    specialisation_prob: float = P(
+        0.4, "probability", "assumption: chance that a vendor offers a given process (at "
+        "least one)", gt=0, le=1)
+    target_after_tax_margin: float = P(
+        0.12, "fraction of cost", "assumption: vendors price at unit cost x (1 + m / (1 - "
+        "t)) so that the after-tax margin is m whatever the host tax rate t", ge=0, le=10)
+    margin_step: float = P(0.005, "per quarter", "assumption: margin adjustment to "
+                           "utilisation", ge=0, le=1)
+    margin_min: float = P(0.02, "fraction", "assumption", ge=0, le=10)
+    margin_max: float = P(0.30, "fraction", "assumption", ge=0, le=10)
+    vendor_efficiency: float = P(
+        0.8, "vendor hours per in-house hour", "assumption: specialised vendors need fewer "
+        "hours (scale, process know-how); savings of this order are the usual promise of "
+        "onshore outsourcing", gt=0, le=100)
+    progress_ratio: float = P(
+        0.9, "-", "assumption within the range of Argote & Epple (1990, Science 247): unit "
+        "cost falls to this fraction with each doubling of cumulative output", gt=0, le=1)
+    learning_floor: float = P(0.6, "x", "assumption: learning never cuts cost below this",
+                              gt=0, le=1)
+    security_beta_a: float = P(4.0, "-", "assumption: vendor security ~ Beta(a, b); hazard "
+                               "multiplier (1 - security) / mean(1 - security)", gt=0, le=1000)
+    security_beta_b: float = P(4.0, "-", "assumption", gt=0, le=1000)
+    reputation_initial: float = P(0.6, "0-1", "assumption", ge=0, le=1)
+    reputation_breach_penalty: float = P(0.5, "fraction lost per breach", "assumption", ge=0,
+                                         le=1)
+    reputation_recovery: float = P(0.05, "per quarter", "assumption: pull back to the "
+                                   "initial reputation", ge=0, le=1)
+    capacity_growth: float = P(0.15, "fraction", "assumption: capacity added when "
+                               "utilisation is high", ge=0, le=10)
+    capacity_lag_quarters: int = P(2, "quarters", "assumption: delay before added "
+                                   "capacity arrives", ge=0, le=100)
+    utilisation_expand: float = P(0.8, "fraction", "assumption", gt=0, le=1)
+    utilisation_shrink: float = P(0.4, "fraction", "assumption: below this, capacity "
+                                  "shrinks by capacity_growth / 2", ge=0, le=1)
+    idle_cost_fraction: float = P(0.3, "x unit cost", "assumption: cost of an idle "
+                                  "capacity hour", ge=0, le=10)
+    overhead_fte: float = P(
+        15.0, "FTE at local cost", "assumption: fixed overhead of a vendor (management, "
+        "sales, facilities), paid at the host country's loaded labour cost", ge=0, le=1e6)
+    entry_grace_quarters: int = P(8, "quarters", "assumption: an entrant cannot exit before "
+                                  "this many quarters", ge=0, le=400)
+    exit_loss_quarters: int = P(4, "quarters", "assumption: consecutive loss quarters "
+                                "before exit", ge=1, le=400)
+    entry_rate: float = P(3.0, "vendors per quarter", "assumption: Poisson mean of entrants "
+                          "when the market's margin equals the target", ge=0, le=1e5)
+    vendor_country_weights: dict[str, float] = P(
+        {"USA": 0.16, "GBR": 0.05, "CAN": 0.02, "DEU": 0.03, "FRA": 0.02, "NLD": 0.01,
+         "IRL": 0.02, "JPN": 0.02, "AUS": 0.02, "IND": 0.20, "PHL": 0.08, "CHN": 0.04,
+         "MYS": 0.02, "IDN": 0.01, "VNM": 0.01, "THA": 0.01, "LKA": 0.01, "BRA": 0.02,
+         "MEX": 0.03, "CRI": 0.01, "COL": 0.01, "ARG": 0.01, "CHL": 0.01, "POL": 0.03,
+         "ROU": 0.01, "CZE": 0.01, "HUN": 0.01, "BGR": 0.01, "UKR": 0.01, "ZAF": 0.01,
+         "EGY": 0.01, "MAR": 0.01, "SGP": 0.01, "ISR": 0.01},
+        "relative weight", "assumption: where vendors are founded; an entrant's country is "
+        "drawn with probability proportional to weight x (1 + 10 x the country's ACV share)")
+
+
+class CaptiveConfig(_Section):
+    captives_enabled: bool = P(False, "switch", "Antras & Helpman (2004), 'Global "
+                               "sourcing', JPE 112(3): foreign integration")
+    transfer_pricing_margin: float = P(
+        0.10, "fraction of cost", "assumption: cost-plus mark-up the captive charges its "
+        "parent; its profit is taxed at the host rate instead of the home rate", ge=0, le=10)
+    captive_coordination_factor: float = P(0.8, "x", "assumption: integration eases "
+                                           "coordination", ge=0, le=100)
+    captive_efficiency: float = P(1.0, "captive hours per in-house hour", "assumption", gt=0,
+                                  le=100)
+
+
+class TaxChange(_Section):
+    iso3: str
+    year: int = Field(ge=1900, le=2300)
+    rate: float = Field(ge=0.0, le=1.0)
+
+
+class CountryConfig(_Section):
+    tax_rate_overrides: dict[str, float] = P(
+        {}, "fraction", "scenario lever: replaces a country's statutory corporate tax rate "
+        "in every year")
+    tax_rate_changes: list[TaxChange] = P(
+        [], "list", "scenario lever: from `year` on, the country's rate is `rate` (fraction)")
+
+
+class Scenario(_Section):
+    """A complete, validated scenario. Build it with :func:`load_scenario`."""
+
+    time: TimeConfig = TimeConfig()
+    population: PopulationConfig = PopulationConfig()
+    demand: DemandConfig = DemandConfig()
+    labour: LabourConfig = LabourConfig()
+    decision: DecisionConfig = DecisionConfig()
+    coordination: CoordinationConfig = CoordinationConfig()
+    risk: RiskConfig = RiskConfig()
+    transition: TransitionConfig = TransitionConfig()
+    contracts: ContractConfig = ContractConfig()
+    vendors: VendorConfig = VendorConfig()
+    captives: CaptiveConfig = CaptiveConfig()
+    countries: CountryConfig = CountryConfig()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        t = self.time
+        if t.end_year < t.start_year:
+            raise ValueError(f"time.end_year: must be >= time.start_year ({t.start_year}), "
+                             f"got {t.end_year}")
+        if self.population.employees_max < self.population.employees_min:
+            raise ValueError("population.employees_max: must be >= population.employees_min")
+        c = self.contracts
+        if c.term_drift_end_year < c.term_drift_start_year:
+            raise ValueError("contracts.term_drift_end_year: must be >= "
+                             "contracts.term_drift_start_year")
+        v = self.vendors
+        if v.margin_max < v.margin_min:
+            raise ValueError("vendors.margin_max: must be >= vendors.margin_min")
+        for name, weights in (("population.buyer_home_weights",
+                               self.population.buyer_home_weights),
+                              ("vendors.vendor_country_weights",
+                               self.vendors.vendor_country_weights)):
+            if any(not math.isfinite(w) or w < 0 for w in weights.values()):
+                raise ValueError(f"{name}: weights must be finite and >= 0")
+            if sum(weights.values()) <= 0:
+                raise ValueError(f"{name}: at least one weight must be > 0")
+        for name, mapping, lo, hi in (
+                ("countries.tax_rate_overrides", self.countries.tax_rate_overrides, 0, 1),
+                ("labour.labour_cost_multiplier", self.labour.labour_cost_multiplier, 0, 1e6),
+                ("labour.labour_cost_overrides_usd_per_hour",
+                 self.labour.labour_cost_overrides_usd_per_hour, 0, 1e6)):
+            for iso, val in mapping.items():
+                if not (lo <= val <= hi):
+                    raise ValueError(f"{name}.{iso}: must be in [{lo}, {hi:g}], got {val}")
+                if name.startswith("labour") and val == 0:
+                    raise ValueError(f"{name}.{iso}: must be > 0, got {val}")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def to_dict(self) -> dict[str, Any]:
+        """Plain ``dict`` of the scenario, sections as nested dicts."""
+        return self.model_dump(mode="python")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the scenario (hex, 64 characters)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def with_overrides(self, **flat: Any) -> "Scenario":
+        """Return a copy with fields replaced by flat name (e.g. ``n_firms=500``).
+
+        Raises
+        ------
+        ConfigError
+            On an unknown name or a value the schema rejects.
+        """
+        nested = self.to_dict()
+        index = field_index()
+        for key, value in flat.items():
+            if key not in index:
+                raise ConfigError(f"{key}: unknown parameter; allowed: "
+                                  + ", ".join(sorted(index)))
+            nested[index[key]][key] = value
+        return validate_scenario(nested, strict_types=False)
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    name: field.annotation for name, field in Scenario.model_fields.items()}
+
+
+def field_index() -> dict[str, str]:
+    """Map each flat parameter name to its section (names are unique across sections)."""
+    out: dict[str, str] = {}
+    for section, cls in SECTIONS.items():
+        for name in cls.model_fields:
+            assert name not in out, name
+            out[name] = section
+    return out
+
+
+def _format_error(err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = ".".join(str(x) for x in e["loc"] if not isinstance(x, int) or True)
+    msg = e["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+        if ":" in msg.split(" ")[0]:  # message already names its field
+            return msg
+    inp = e.get("input")
+    shown = repr(inp) if not isinstance(inp, (dict, list)) else type(inp).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    where = loc or "scenario"
+    if e["type"] == "extra_forbidden":
+        section = SECTIONS.get(str(e["loc"][0])) if len(e["loc"]) == 2 else None
+        if section is not None:
+            return (f"{where}: unknown key; allowed in [{e['loc'][0]}]: "
+                    + ", ".join(section.model_fields))
+        return f"{where}: unknown key; see docs/configuration.md for the allowed keys"
+    return f"{where}: {msg.lower()} (got {shown})"
+
+
+def validate_scenario(data: dict[str, Any], strict_types: bool = True) -> Scenario:
+    """Validate a nested mapping (as read from TOML) into a :class:`Scenario`.
+
+    Country codes are checked against the shipped country table.
+
+    Raises
+    ------
+    ConfigError
+        One line: ``section.field: what is wrong (got value)``.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError("scenario: must be a table of sections")
+    try:
+        if strict_types:
+            sc = Scenario.model_validate(data)
+        else:
+            sc = Scenario.model_validate(data, strict=False)
+    except ValidationError as err:
+        raise ConfigError(_format_error(err)) from None
+    _check_country_codes(sc)
+    return sc
+
+
+def _check_country_codes(sc: Scenario) -> None:
+    from simulation.world import known_country_codes
+
+    known = known_country_codes()
+    allowed = ", ".join(sorted(known))
+    groups = {
+        "population.buyer_home_weights": sc.population.buyer_home_weights.keys(),
+        "vendors.vendor_country_weights": sc.vendors.vendor_country_weights.keys(),
+        "countries.tax_rate_overrides": sc.countries.tax_rate_overrides.keys(),
+        "countries.tax_rate_changes": [c.iso3 for c in sc.countries.tax_rate_changes],
+        "labour.labour_cost_multiplier": sc.labour.labour_cost_multiplier.keys(),
+        "labour.labour_cost_overrides_usd_per_hour":
+            sc.labour.labour_cost_overrides_usd_per_hour.keys(),
+    }
+    for name, codes in groups.items():
+        for code in codes:
+            if code not in known:
+                raise ConfigError(f"{name}: unknown country code {code!r}; allowed: {allowed}")
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key in SECTIONS:
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file with :mod:`tomllib` (never evaluated).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, not UTF-8 or not valid TOML.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read file ({err.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; a scenario must be a UTF-8 TOML file") \
+            from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML ({err})".replace("\n", " ")) from None
+
+
+def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
+    """Load the default scenario, overlay a TOML file and flat overrides, validate.
+
+    Parameters
+    ----------
+    path
+        Optional TOML scenario; any subset of the sections of ``default.toml``.
+    **flat
+        Field overrides by flat name, e.g. ``n_firms=500``.
+
+    Raises
+    ------
+    ConfigError
+        On any invalid input, with a one-line message naming the field.
+    """
+    data = read_toml(DEFAULT_SCENARIO)
+    if path is not None:
+        user = read_toml(path)
+        for key in user:
+            if key not in SECTIONS:
+                raise ConfigError(f"{key}: unknown section; allowed: {', '.join(SECTIONS)}")
+            if not isinstance(user[key], dict):
+                raise ConfigError(f"{key}: must be a table, e.g. [{key}]")
+        data = _deep_merge(data, user)
+    sc = validate_scenario(data)
+    if flat:
+        sc = sc.with_overrides(**flat)
+    return sc
+
+
+# ---------------------------------------------------------------- default.toml generator
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(type(value))
+
+
+def render_default_toml() -> str:
+    """Render the default scenario as commented TOML (unit and source of every field)."""
+    return render_scenario_toml(Scenario(), header=(
+        "# bposim default scenario. GENERATED from simulation/config.py by",
+        "# `bposim config --dump`; edit the schema, not this file."))
+
+
+def render_scenario_toml(scenario: Scenario, header: tuple[str, ...] = (
+        "# bposim effective scenario (all fields; loadable with --config)",)) -> str:
+    """Render a scenario as commented TOML that :func:`load_scenario` reads back."""
+    import textwrap
+
+    lines = [*header,
+             "# Every field: unit | source or rationale. 'assumption' = modelling choice.", ""]
+    defaults = scenario.model_dump(mode="json")
+    for section, cls in SECTIONS.items():
+        lines.append(f"[{section}]")
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            note = f"{extra.get('unit', '')} | {extra.get('source', '')}"
+            for chunk in textwrap.wrap(note, 88):
+                lines.append(f"# {chunk}")
+            lines.append(f"{name} = {_toml_value(defaults[section][name])}")
+        lines.append("")
+    return "\n".join(lines)

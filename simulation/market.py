@@ -1,0 +1,296 @@
+"""Market mechanics: the reviews of a quarter, from consideration sets to signed contracts.
+
+A review is one firm-process pair deciding its sourcing. All reviews of a quarter go
+through :func:`price_options` and :func:`choose` together (the vectorised path); a single
+review is the same call with ``n = 1``. Nothing here allocates an array of size
+firms x vendors: consideration sets are drawn by inverse-CDF sampling on one cumulative
+weight vector per process, so the cost is proportional to reviews x set size.
+
+Option columns of the ``(n, k)`` option arrays:
+
+* column 0: in-house;
+* columns 1 .. 1 + set_size: vendors (column 1 is the incumbent at expiry, if any);
+* last column (only when captives are enabled): a captive centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation import mechanisms as mech
+from simulation.world import OFFSHORE
+
+MODE_INHOUSE, MODE_VENDOR, MODE_CAPTIVE = 0, 1, 2
+
+
+@dataclass
+class Reviews:
+    """The reviews of one quarter; every array has shape ``(n,)``."""
+
+    pair: np.ndarray          # firm-process pair index (firm * n_processes + process)
+    firm: np.ndarray
+    process: np.ndarray
+    home: np.ndarray          # home country index
+    hours: np.ndarray         # work volume, in-house hours per year
+    incumbent: np.ndarray     # vendor index offered for renewal, -1 if none
+    status_quo: np.ndarray    # column of the current arrangement, -1 if none
+    prev_mode: np.ndarray     # mode before the review
+    prev_country: np.ndarray  # country where the work was done before the review
+
+
+@dataclass
+class Options:
+    """Priced options of the reviews; arrays have shape ``(n, k)``."""
+
+    perceived: np.ndarray     # all-in annual cost as the firm sees it, USD/year (inf = none)
+    true: np.ndarray          # all-in annual cost with all hidden costs, USD/year
+    acv: np.ndarray           # annual value paid: vendor fee or captive transfer price
+    mode: np.ndarray          # MODE_* per column
+    vendor: np.ndarray        # vendor index, -1 if none
+    country: np.ndarray       # where the work is done
+    inhouse_true: np.ndarray  # shape (n,): true in-house cost, USD/year
+
+    @property
+    def nest(self) -> np.ndarray:
+        """Nest of each column for the nested logit: 0 in-house, 1 vendors, 2 captive."""
+        return self.mode[0] if len(self.mode) else np.zeros(0, dtype=np.int8)
+
+
+def consideration_cumweights(capacity, reputation, specialised, active):
+    """Cumulative sampling weights per process, shape ``(n_processes, n_vendors)``.
+
+    A vendor's chance to enter a consideration set for process p is proportional to its
+    visibility (capacity, hours/year) x reputation (0-1), among active vendors offering p.
+    """
+    w = (capacity * reputation * active)[None, :] * specialised.T
+    return np.cumsum(w, axis=1)
+
+
+def sample_consideration(cumw, process, u):
+    """Draw consideration sets: vendor indices of shape ``(n, k)``, -1 where none.
+
+    Parameters
+    ----------
+    cumw : ndarray, shape (n_processes, n_vendors)
+        From :func:`consideration_cumweights`.
+    process : ndarray of int, shape (n,)
+    u : ndarray, shape (n, k)
+        Uniform draws. Draws are with replacement; repeats within a row become -1.
+    """
+    n, k = u.shape
+    out = np.full((n, k), -1, dtype=np.int64)
+    if cumw.shape[1] == 0 or k == 0:
+        return out
+    for p in np.unique(process):
+        rows = np.nonzero(process == p)[0]
+        total = cumw[p, -1]
+        if total <= 0:
+            continue
+        out[rows] = np.searchsorted(cumw[p], u[rows] * total, side="right")
+    out = np.minimum(out, cumw.shape[1] - 1)
+    if k > 1:  # drop repeats within a row (keep the first occurrence)
+        srt = np.sort(out, axis=1)
+        order = np.argsort(out, axis=1, kind="stable")
+        dup_sorted = np.zeros_like(srt, dtype=bool)
+        dup_sorted[:, 1:] = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
+        dup = np.zeros_like(dup_sorted)
+        np.put_along_axis(dup, order, dup_sorted, axis=1)
+        out[dup] = -1
+    return out
+
+
+def price_options(model, rv: Reviews, sampled: np.ndarray) -> Options:
+    """Price every option of every review (all-in annual costs, USD/year).
+
+    Parameters
+    ----------
+    model : BPOModel
+        Supplies the scenario, world, year and vendor / firm state.
+    rv : Reviews
+    sampled : ndarray of int, shape (n, set_size)
+        Vendors drawn by :func:`sample_consideration` (-1 = none).
+
+    Notes
+    -----
+    The cost components are the mechanisms of :mod:`simulation.mechanisms`: vendor fee,
+    coordination, governance, expected breach loss, backlash, political risk premium and
+    amortised transition cost; hidden costs (coordination, governance, transition) are
+    scaled by ``1 - bias`` in the perceived cost.
+    """
+    sc, w, yi = model.scenario_config, model.world, model.year_index
+    pr = w.processes
+    n = len(rv.pair)
+    P = rv.process
+    captive_on = sc.captives.captives_enabled
+    vcols = np.column_stack([rv.incumbent, sampled]) if n else np.zeros((0, 1 + sampled.shape[1]),
+                                                                        np.int64)
+    k = 1 + vcols.shape[1] + (1 if captive_on else 0)
+
+    c2w = sc.labour.cost_to_wage_ratio
+    wm = pr.wage_multiplier[P]
+    inhouse_base = rv.hours * w.labour_cost[rv.home, yi] * wm * c2w
+    term = model.mean_term_years
+    kappa = model.coordination_scale
+    bias = mech.hidden_cost_bias(sc.decision.hidden_cost_bias, model.firm_experience[rv.firm],
+                                 sc.decision.experience_scale_years)
+    sens = pr.data_sensitivity[P]
+    sshare = sens / pr.data_sensitivity.sum()
+    spec = pr.asset_specificity[P]
+    cf = pr.customer_facing[P]
+    coord_i = pr.coordination_index[P]
+    impact = w.breach_cost_usd_m[rv.home, yi] * 1e6
+    risk = sc.risk
+    tr = sc.transition
+    co = sc.coordination
+
+    perceived = np.full((n, k), np.inf)
+    true = np.full((n, k), np.inf)
+    acv = np.zeros((n, k))
+    mode = np.zeros((n, k), dtype=np.int8)
+    vend = np.full((n, k), -1, dtype=np.int64)
+    ctry = np.repeat(rv.home[:, None], k, axis=1)
+
+    # ---- column 0: in-house
+    h_in = mech.breach_hazard(w.breach_hazard_q[rv.home], sshare, 1.0, 1.0,
+                              risk.breach_hazard_scale)
+    breach_in = mech.expected_breach_loss(h_in, sens, impact, 0.0)
+    trans_in = np.where(rv.prev_mode != MODE_INHOUSE,
+                        mech.transition_cost(tr.fixed_cost_backsourcing_usd_m * 1e6,
+                                             inhouse_base, tr.switching_cost_fraction, spec,
+                                             tr.asset_specificity_scale, term), 0.0)
+    true[:, 0] = inhouse_base + breach_in + trans_in
+    perceived[:, 0] = inhouse_base + breach_in + (1 - bias) * trans_in
+
+    # ---- vendor columns
+    if vcols.shape[1]:
+        v = vcols
+        valid = v >= 0
+        vs = np.where(valid, v, 0)
+        vc = model.v_country[vs]
+        home2 = np.repeat(rv.home[:, None], v.shape[1], axis=1)
+        loc = w.location[home2, vc]
+        price = mech.vendor_price_per_hour(
+            w.labour_cost[vc, yi], wm[:, None], c2w, sc.vendors.vendor_efficiency,
+            model.v_learning[vs], model.v_margin[vs], w.tax_rate[vc, yi])
+        fee = rv.hours[:, None] * price
+        fric = mech.location_friction(w.timezone_gap[home2, vc], w.english_pair[home2, vc],
+                                      w.distance_km[home2, vc], co.friction_base,
+                                      co.friction_timezone, co.friction_language,
+                                      co.friction_distance)
+        coord = mech.coordination_cost(inhouse_base[:, None], kappa, coord_i[:, None], fric)
+        gov = mech.governance_cost(fee, spec[:, None], tr.governance_cost_scale)
+        off = loc == OFFSHORE
+        hz = mech.breach_hazard(w.breach_hazard_q[vc], sshare[:, None], model.v_security_mult[vs],
+                                np.where(off, risk.offshore_breach_hazard_multiplier, 1.0),
+                                risk.breach_hazard_scale)
+        breach = mech.expected_breach_loss(hz, sens[:, None], impact[:, None],
+                                           w.third_party_premium)
+        backl = mech.backlash_cost(inhouse_base[:, None], risk.backlash_intensity, cf[:, None],
+                                   off)
+        polit = mech.political_risk_premium(fee, w.stability[vc, yi], risk.political_risk_scale)
+        fixed = np.where(loc == 0, tr.fixed_cost_domestic_usd_m,
+                         tr.fixed_cost_offshore_usd_m) * 1e6
+        is_sq = np.zeros(v.shape, dtype=bool)
+        is_sq[:, 0] = rv.status_quo == 1
+        trans = np.where(is_sq, 0.0,
+                         mech.transition_cost(fixed, fee + coord, tr.switching_cost_fraction,
+                                              spec[:, None], tr.asset_specificity_scale, term))
+        # an offer needs spare capacity for the whole volume
+        spare = model.v_capacity[vs] - model.v_committed[vs]
+        ok = valid & (spare >= rv.hours[:, None]) & model.v_active[vs]
+        hidden = coord + gov + trans
+        visible = fee + breach + backl + polit
+        cols = slice(1, 1 + v.shape[1])
+        true[:, cols] = np.where(ok, visible + hidden, np.inf)
+        perceived[:, cols] = np.where(ok, visible + (1 - bias[:, None]) * hidden, np.inf)
+        acv[:, cols] = np.where(ok, fee, 0.0)
+        mode[:, cols] = MODE_VENDOR
+        vend[:, cols] = np.where(ok, v, -1)
+        ctry[:, cols] = vc
+
+    # ---- captive centre
+    if captive_on:
+        cc = model.firm_captive[rv.firm]
+        # a firm without a captive considers the country of the first sampled vendor
+        first = sampled[:, 0] if sampled.shape[1] else np.full(n, -1)
+        cand = np.where(cc >= 0, cc, np.where(first >= 0, model.v_country[np.maximum(first, 0)],
+                                              -1))
+        valid = (cand >= 0) & (cand != rv.home)
+        cs = np.where(valid, cand, 0)
+        loc = w.location[rv.home, cs]
+        off = loc == OFFSHORE
+        base = (rv.hours * w.labour_cost[cs, yi] * wm * c2w * sc.captives.captive_efficiency)
+        saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi], w.tax_rate[cs, yi],
+                                         sc.captives.transfer_pricing_margin)
+        fric = mech.location_friction(w.timezone_gap[rv.home, cs], w.english_pair[rv.home, cs],
+                                      w.distance_km[rv.home, cs], co.friction_base,
+                                      co.friction_timezone, co.friction_language,
+                                      co.friction_distance)
+        coord = mech.coordination_cost(inhouse_base, kappa, coord_i, fric) \
+            * sc.captives.captive_coordination_factor
+        hz = mech.breach_hazard(w.breach_hazard_q[cs], sshare, 1.0,
+                                np.where(off, risk.offshore_breach_hazard_multiplier, 1.0),
+                                risk.breach_hazard_scale)
+        breach = mech.expected_breach_loss(hz, sens, impact, 0.0)
+        backl = mech.backlash_cost(inhouse_base, risk.backlash_intensity, cf, off)
+        polit = mech.political_risk_premium(base, w.stability[cs, yi], risk.political_risk_scale)
+        has_here = cc == cs
+        fixed = np.where(has_here, 0.0, tr.fixed_cost_captive_usd_m * 1e6)
+        is_sq = rv.status_quo == k - 1
+        trans = np.where(is_sq, 0.0, mech.transition_cost(fixed, base + coord,
+                                                           tr.switching_cost_fraction, spec,
+                                                           tr.asset_specificity_scale, term))
+        visible = base - saving + breach + backl + polit
+        hidden = coord + trans
+        true[:, -1] = np.where(valid, visible + hidden, np.inf)
+        perceived[:, -1] = np.where(valid, visible + (1 - bias) * hidden, np.inf)
+        acv[:, -1] = np.where(valid, base * (1 + sc.captives.transfer_pricing_margin), 0.0)
+        mode[:, -1] = MODE_CAPTIVE
+        ctry[:, -1] = cs
+    return Options(perceived=perceived, true=true, acv=acv, mode=mode, vendor=vend,
+                   country=ctry, inhouse_true=true[:, 0].copy())
+
+
+def resolve_capacity(chosen_vendor, hours, order, spare):
+    """Which vendor choices a vendor can accept, given its spare capacity.
+
+    Requests are handled in the order ``order`` (a permutation of the reviews). Each
+    vendor accepts requests in that order until the first one that does not fit; then it
+    closes its book for the quarter. The accepted set is thus the longest prefix per
+    vendor whose cumulative hours fit, which a per-agent loop reproduces exactly.
+
+    Parameters
+    ----------
+    chosen_vendor : ndarray of int, shape (n,)
+        Vendor index per review, -1 for non-vendor choices.
+    hours : ndarray, shape (n,)
+        Hours per year requested.
+    order : ndarray of int, shape (n,)
+        Priority order (a permutation of ``range(n)``).
+    spare : ndarray, shape (n_vendors,)
+        Spare capacity, hours per year.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+        True where the choice is accepted (always True for non-vendor choices).
+    """
+    ok = np.ones(len(chosen_vendor), dtype=bool)
+    sel = order[chosen_vendor[order] >= 0]
+    if len(sel) == 0:
+        return ok
+    v = chosen_vendor[sel]
+    h = hours[sel]
+    srt = np.argsort(v, kind="stable")  # group by vendor, keep priority order within
+    vs, hs = v[srt], h[srt]
+    cum = np.cumsum(hs)
+    starts = np.r_[0, np.nonzero(vs[1:] != vs[:-1])[0] + 1]
+    group_start_cum = np.repeat(cum[starts] - hs[starts], np.diff(np.r_[starts, len(vs)]))
+    within = cum - group_start_cum
+    fits = within <= spare[vs] + 1e-6
+    acc = np.empty(len(sel), dtype=bool)
+    acc[srt] = fits
+    ok[sel] = acc
+    return ok

@@ -1,0 +1,263 @@
+"""The economic mechanisms of bposim, one pure function each, over numpy arrays.
+
+Every function works on one review or on all reviews of a quarter at once: arguments are
+scalars or arrays that broadcast to a common shape ``(n,)`` or ``(n, k)`` (reviews x
+options). Money is in USD per year unless stated; rates are fractions, not percent.
+Nothing here draws random numbers: random draws are passed in, so that the vectorised
+market and a per-agent loop consume exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HOURS_PER_FTE_YEAR = 2080.0
+"""Paid hours of one full-time employee per year (BLS full-time convention: 40 h x 52)."""
+
+
+def coordination_scale(year: float, scale_2000: float, decline: float,
+                       floor: float = 0.0) -> float:
+    """Coordination-cost scale in a year, as a multiple of the in-house cost.
+
+    ``floor + (scale_2000 - floor) * exp(-decline * (year - 2000))``: improving ICT lowers
+    the cost of coordinating tasks at a distance (Grossman & Rossi-Hansberg 2008, "Trading
+    Tasks", AER 98(5), where a fall in this cost raises the range of tasks offshored),
+    towards a floor that ICT cannot remove (face-to-face needs; assumption).
+    """
+    return float(floor + (scale_2000 - floor) * np.exp(-decline * (year - 2000.0)))
+
+
+def location_friction(tz_gap_h, english_pair, distance_km, base, w_tz, w_lang, w_dist):
+    """Friction of working with a vendor in another place (dimensionless, >= base).
+
+    ``base + w_tz * gap/12 + w_lang * (1 - english_pair) + w_dist * km/10,000``.
+    Time-zone gap in hours (0-12), ``english_pair`` 1 if both countries have English as an
+    official language or are the same country, distance between capitals in km.
+    """
+    return (base + w_tz * np.asarray(tz_gap_h) / 12.0
+            + w_lang * (1.0 - np.asarray(english_pair, float))
+            + w_dist * np.asarray(distance_km) / 1e4)
+
+
+def coordination_cost(inhouse_cost, coord_scale, coord_index, friction):
+    """Annual coordination cost of a sourcing option, USD/year.
+
+    ``inhouse_cost * coord_scale * coordination_index * friction`` (Grossman &
+    Rossi-Hansberg 2008: the cost of offshoring task i is proportional to the wage bill
+    times a task-specific coordination term).
+    """
+    return inhouse_cost * coord_scale * coord_index * friction
+
+
+def vendor_price_per_hour(labour_cost, wage_multiplier, cost_to_wage, efficiency, learning,
+                          after_tax_margin, tax_rate):
+    """Vendor price per in-house-equivalent hour, USD/hour.
+
+    Unit cost = host base wage x process wage multiplier x cost-to-wage ratio x hours
+    needed per in-house hour x learning factor. The vendor prices so that its margin after
+    the host's statutory corporate tax is ``after_tax_margin``:
+    ``price = unit_cost * (1 + m / (1 - t))``. A higher host tax rate raises the price,
+    which is how corporate tax enters the make-or-buy choice (assumption; the mark-up rule
+    is the standard target after-tax return pricing).
+    """
+    unit = labour_cost * wage_multiplier * cost_to_wage * efficiency * learning
+    t = np.minimum(tax_rate, 0.99)
+    return unit * (1.0 + after_tax_margin / (1.0 - t))
+
+
+def learning_factor(cumulative_hours, reference_hours, progress_ratio, floor):
+    """Learning-by-doing multiplier on unit cost (<= 1).
+
+    Wright's law: unit cost falls to ``progress_ratio`` with every doubling of cumulative
+    output, ``(1 + cum/ref)^(-b)`` with ``b = -log2(progress_ratio)``, floored at
+    ``floor`` (Argote & Epple 1990, "Learning curves in manufacturing", Science 247).
+    """
+    b = -np.log2(progress_ratio)
+    return np.maximum(floor, (1.0 + cumulative_hours / reference_hours) ** (-b))
+
+
+def expected_breach_loss(hazard_q, sensitivity, breach_cost_usd, third_party):
+    """Expected annual breach loss, USD/year: 4 quarters x hazard x impact.
+
+    ``impact = breach_cost * sensitivity * (1 + third_party)``; the hazard is already
+    scaled by data sensitivity. Breach cost per breach from IBM/Ponemon "Cost of a Data
+    Breach" (breach_costs.csv); ``third_party`` is the extra cost when a third party is
+    involved (+USD 17 of USD 141 per record, IBM 2017), 0 for in-house work.
+    """
+    return 4.0 * hazard_q * breach_cost_usd * sensitivity * (1.0 + third_party)
+
+
+def breach_hazard(base_hazard_q, sensitivity_share, security_multiplier, offshore_multiplier,
+                  scale):
+    """Probability of a breach of one process's work in one quarter (clipped to [0, 1]).
+
+    The organisation-level hazard per quarter (from the 24-month probability of a
+    material breach, IBM/Ponemon 2017-2018) is split over the firm's processes in
+    proportion to their data sensitivity (``sensitivity_share`` = s_p / sum of s over
+    processes, so a firm with all processes in-house has the published hazard), times
+    the vendor's security multiplier, the offshore multiplier and the scenario scale.
+    """
+    return np.clip(base_hazard_q * sensitivity_share * security_multiplier
+                   * offshore_multiplier * scale, 0.0, 1.0)
+
+
+def backlash_cost(inhouse_cost, intensity, customer_facing, offshore):
+    """Expected annual customer-backlash cost, USD/year.
+
+    Only customer-facing work done offshore (Grappi, Romani & Bagozzi 2015, consumers
+    punish offshoring of services they see; Thelen, Honeycutt & Murphy 2010).
+    """
+    return inhouse_cost * intensity * np.asarray(customer_facing, float) * np.asarray(
+        offshore, float)
+
+
+def political_risk_premium(fee, stability, scale):
+    """Annual political-risk premium, USD/year, from the WGI political stability estimate.
+
+    ``fee * scale * clip((1 - stability) / 3.5, 0, 1)``: zero for countries at +1 or
+    above, ``scale`` at the bottom of the WGI range (-2.5) (World Bank Worldwide
+    Governance Indicators; the linear premium is an assumption).
+    """
+    return fee * scale * np.clip((1.0 - np.asarray(stability)) / 3.5, 0.0, 1.0)
+
+
+def governance_cost(fee, asset_specificity, scale):
+    """Annual governance cost of a contract, USD/year (Williamson 1985): rises with asset
+    specificity."""
+    return fee * scale * asset_specificity
+
+
+def transition_cost(fixed_usd, annual_cost, switching_fraction, asset_specificity,
+                    specificity_scale, amortisation_years):
+    """One-off cost of changing arrangement, amortised, USD/year.
+
+    ``(fixed + switching_fraction * annual_cost * (1 + scale * asset_specificity)) /
+    years`` (Williamson 1985: specific assets raise switching costs; fixed costs of
+    sourcing modes after Antras & Helpman 2004).
+    """
+    return (fixed_usd + switching_fraction * annual_cost
+            * (1.0 + specificity_scale * asset_specificity)) / amortisation_years
+
+
+def hidden_cost_bias(bias0, experience_years, scale_years):
+    """Share of hidden costs a firm overlooks: ``bias0 * exp(-experience / scale)``.
+
+    Firms underestimate the hidden costs of offshoring and learn with experience (Larsen,
+    Manning & Pedersen 2013, Strategic Management Journal 34(5)).
+    """
+    return bias0 * np.exp(-np.asarray(experience_years) / scale_years)
+
+
+def captive_tax_saving(base_cost, home_tax, host_tax, transfer_margin):
+    """Annual tax saving of a captive centre, USD/year (negative = extra tax).
+
+    The captive charges its parent cost plus ``transfer_margin``; that profit is taxed at
+    the host rate instead of being a deduction at the home rate:
+    ``(t_home - t_host) * transfer_margin * base_cost`` (Antras & Helpman 2004 foreign
+    integration; the cost-plus transfer-pricing channel is an assumption).
+    """
+    return (home_tax - host_tax) * transfer_margin * base_cost
+
+
+def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, nest=None,
+                 nest_scale=1.0):
+    """Nested multinomial logit choice with status-quo inertia.
+
+    Utility of option j: ``-intensity * cost_j / reference_cost + inertia * [j is the
+    status quo]``. Options are grouped in nests (in-house, vendors, captive); the
+    probability of option j is P(nest) x P(j | nest), with the nest's inclusive value
+    ``mu * log sum exp(U_j / mu)`` (McFadden 1978; Train 2009, "Discrete Choice Methods
+    with Simulation", ch. 4). ``nest_scale`` mu = 1 gives the plain multinomial logit;
+    mu -> 0 makes the make-or-buy step compare in-house with the best vendor only, so
+    that adding vendors to a consideration set does not by itself raise outsourcing.
+
+    Parameters
+    ----------
+    cost : ndarray, shape (n, k)
+        Perceived all-in annual cost of each option, USD/year; ``inf`` marks an option
+        that is not available.
+    reference_cost : ndarray, shape (n,)
+        Normaliser (the perceived in-house cost), so that ``intensity`` is scale-free.
+    intensity : float
+        Logit intensity of choice.
+    inertia : float
+        Utility bonus of the status-quo option.
+    status_quo_col : ndarray of int, shape (n,)
+        Column of the current arrangement, -1 if none.
+    u : ndarray, shape (n,)
+        Uniform draws in [0, 1).
+    nest : ndarray of int, shape (k,), optional
+        Nest of each column (default: every column its own nest).
+    nest_scale : float
+        Nesting parameter mu in (0, 1].
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        Chosen column per review.
+    """
+    n, k = cost.shape
+    if nest is None:
+        nest = np.arange(k)
+    util = -intensity * cost / reference_cost[:, None]
+    has_sq = status_quo_col >= 0
+    rows = np.nonzero(has_sq)[0]
+    util[rows, status_quo_col[has_sq]] += inertia
+    avail = np.isfinite(cost)
+    util = np.where(avail, util, -np.inf)
+    mu = float(nest_scale)
+    prob = np.zeros((n, k))
+    nests = np.unique(nest)
+    iv = np.full((n, len(nests)), -np.inf)
+    within = np.zeros((n, k))
+    for i, g in enumerate(nests):
+        cols = np.nonzero(nest == g)[0]
+        s = util[:, cols] / mu
+        top = s.max(axis=1, keepdims=True)
+        ok = np.isfinite(top[:, 0])
+        e = np.where(ok[:, None], np.exp(s - np.where(ok[:, None], top, 0.0)), 0.0)
+        tot = e.sum(axis=1)
+        within[:, cols] = np.where(ok[:, None], e / np.where(ok, tot, 1.0)[:, None], 0.0)
+        iv[ok, i] = mu * (top[ok, 0] + np.log(tot[ok]))
+    ivmax = iv.max(axis=1, keepdims=True)
+    pn = np.exp(iv - ivmax)
+    pn /= pn.sum(axis=1, keepdims=True)
+    for i, g in enumerate(nests):
+        cols = np.nonzero(nest == g)[0]
+        prob[:, cols] = pn[:, i:i + 1] * within[:, cols]
+    cdf = np.cumsum(prob, axis=1)
+    cdf /= cdf[:, -1:]
+    choice = (cdf < u[:, None]).sum(axis=1)
+    # never land on an unavailable column through rounding at the top of the CDF
+    choice = np.minimum(choice, k - 1)
+    bad = ~avail[np.arange(n), choice]
+    if bad.any():
+        last_ok = k - 1 - np.argmax(avail[:, ::-1], axis=1)
+        choice = np.where(bad, last_ok, choice)
+    return choice
+
+
+def mean_contract_term(year, early, late, start_year, end_year):
+    """Mean contract term in years: linear drift from ``early`` at ``start_year`` to
+    ``late`` at ``end_year``, constant outside (issue #2 stylised fact: about 6.5 years
+    around 2000, under 5 by the 2010s, after TPI/ISG Index commentary)."""
+    if end_year == start_year:
+        frac = float(year >= end_year)
+    else:
+        frac = np.clip((year - start_year) / (end_year - start_year), 0.0, 1.0)
+    return early + (late - early) * frac
+
+
+def demand_multiplier(t_quarter_index, shocks, start_index_of):
+    """Demand multiplier in a quarter from the scenario's shocks (1 = no shock).
+
+    Each shock cuts demand by ``depth`` in its quarter and recovers linearly over
+    ``recovery_quarters``; overlapping shocks multiply. ``start_index_of(year, quarter)``
+    maps a shock's date to a quarter index.
+    """
+    m = 1.0
+    for s in shocks:
+        k = t_quarter_index - start_index_of(s.year, s.quarter)
+        if 0 <= k < s.recovery_quarters:
+            m *= 1.0 - s.depth * (1.0 - k / s.recovery_quarters)
+    return m

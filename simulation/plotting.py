@@ -1,0 +1,137 @@
+"""The one plotting module of bposim: every figure of the CLI, notebooks and dashboard.
+
+Figures are built on :class:`matplotlib.figure.Figure` objects (no pyplot global state),
+so they work headless, in notebooks and in Solara alike. Input tables are the model's
+annual / quarterly outputs (see :mod:`simulation.collector` for the columns).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+#: The house style: colours per series, used by every figure.
+COLORS = {
+    "acv": "#1f4e79", "tcv": "#c55a11", "published": "#222222",
+    "onshore": "#2e75b6", "nearshore": "#70ad47", "offshore": "#c00000",
+    "front": "#7030a0", "back": "#bf9000", "captive": "#7f7f7f",
+    "breaches": "#c00000", "backsourced": "#2e75b6", "reshored": "#70ad47",
+    "terminations": "#7f7f7f", "band": "#c55a11",
+}
+STYLE = {"figsize": (8.0, 4.5), "dpi": 120, "grid_alpha": 0.3}
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray]:
+    """A figure in the house style and its axes (always a flat array)."""
+    w, h = STYLE["figsize"]
+    fig = Figure(figsize=kw.pop("figsize", (w * (1 + 0.6 * (ncols - 1)), h * nrows)),
+                 dpi=STYLE["dpi"], layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw).ravel()
+    for ax in axes:
+        ax.grid(True, alpha=STYLE["grid_alpha"])
+        ax.spines[["top", "right"]].set_visible(False)
+    return fig, axes
+
+
+def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = None,
+                       band: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Market size over time: ACV of active contracts and TCV signed per year, USD bn.
+
+    Parameters
+    ----------
+    annual : DataFrame
+        Columns ``year``, ``market_acv_usd_bn``, ``tcv_signed_usd_bn``.
+    published : DataFrame, optional
+        ``year``, ``value_usd_bn``, ``status`` (the published TCV series); drawn as points,
+        hollow where the value is not verified.
+    band : DataFrame, optional
+        ``year``, ``lo``, ``hi``: a band around ``tcv_signed_usd_bn`` (e.g. 90 %).
+    """
+    fig, (ax,) = new_figure()
+    if band is not None:
+        ax.fill_between(band["year"], band["lo"], band["hi"], color=COLORS["band"], alpha=0.2,
+                        lw=0, label="model TCV signed, band")
+    ax.plot(annual["year"], annual["tcv_signed_usd_bn"], color=COLORS["tcv"], lw=2,
+            label="model: TCV signed per year")
+    ax.plot(annual["year"], annual["market_acv_usd_bn"], color=COLORS["acv"], lw=2, ls="--",
+            label="model: ACV of active contracts")
+    if published is not None and len(published):
+        ver = published["status"].eq("verified")
+        ax.plot(published["year"][ver], published["value_usd_bn"][ver], "o",
+                color=COLORS["published"], label="published TCV (Statista 189788)")
+        if (~ver).any():
+            ax.plot(published["year"][~ver], published["value_usd_bn"][~ver], "o",
+                    mfc="none", color=COLORS["published"],
+                    label="published, secondary/unverified")
+    ax.set_xlabel("year")
+    ax.set_ylabel("USD bn (nominal)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or "Outsourcing market size")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def location_shares_figure(annual: pd.DataFrame) -> Figure:
+    """Onshore / nearshore / offshore shares of ACV over time (stacked area)."""
+    fig, (ax,) = new_figure()
+    ys = [annual[f"share_{k}"] for k in ("onshore", "nearshore", "offshore")]
+    ax.stackplot(annual["year"], *ys, labels=["onshore", "nearshore", "offshore"],
+                 colors=[COLORS[k] for k in ("onshore", "nearshore", "offshore")], alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("year")
+    ax.set_ylabel("share of ACV")
+    ax.set_title("Where the work goes")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def office_shares_figure(annual: pd.DataFrame) -> Figure:
+    """Front-office vs back-office shares of ACV over time."""
+    fig, (ax,) = new_figure()
+    ax.stackplot(annual["year"], annual["share_front_office"], annual["share_back_office"],
+                 labels=["front office", "back office"],
+                 colors=[COLORS["front"], COLORS["back"]], alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("year")
+    ax.set_ylabel("share of ACV")
+    ax.set_title("Front office vs back office")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def events_figure(annual: pd.DataFrame) -> Figure:
+    """Breaches, early terminations, back-sourcing and reshoring per year (counts of
+    simulated firm-process pairs)."""
+    fig, (ax,) = new_figure()
+    for col, key, label in (("n_breaches", "breaches", "breaches"),
+                            ("n_terminations", "terminations", "early terminations"),
+                            ("n_backsourced", "backsourced", "back-sourced"),
+                            ("n_reshored", "reshored", "reshored")):
+        ax.plot(annual["year"], annual[col], color=COLORS[key], lw=2, label=label)
+    ax.set_xlabel("year")
+    ax.set_ylabel("events per year (simulated pairs)")
+    ax.set_title("Breaches and back-sourcing")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return fig
+
+
+def acv_by_country_figure(long: pd.DataFrame, year: int | None = None, top: int = 12) -> Figure:
+    """Bar chart of ACV by vendor country in one year (default: the last year)."""
+    fig, (ax,) = new_figure()
+    if len(long):
+        year = int(long["year"].max()) if year is None else year
+        d = long[long["year"] == year].nlargest(top, "acv_usd_bn")
+        ax.barh(d["vendor_iso3"][::-1], d["acv_usd_bn"][::-1], color=COLORS["acv"])
+        ax.set_title(f"ACV by vendor country, {year}")
+    ax.set_xlabel("USD bn")
+    return fig
+
+
+def save(fig: Figure, path: str | Path) -> Path:
+    """Save a figure as PNG and return its path."""
+    path = Path(path)
+    fig.savefig(path, dpi=STYLE["dpi"])
+    return path

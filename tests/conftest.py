@@ -1,0 +1,33 @@
+"""Shared fixtures: small, fast runs of the model."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation.model import BPOModel
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    """One run of the default scenario with 300 firms, seed 7 (shared, read-only)."""
+    m = BPOModel(rng=7, n_firms=300)
+    m.run()
+    return m
+
+
+def bposim_exe() -> list[str]:
+    """The installed console script, or ``python -m simulation.cli``."""
+    exe = shutil.which("bposim", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "simulation.cli"]
+
+
+def run_cli(args, cwd=None, timeout=300):
+    """Run ``bposim ARGS`` in a subprocess; returns CompletedProcess (text)."""
+    return subprocess.run(bposim_exe() + [str(a) for a in args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)

@@ -1,0 +1,139 @@
+"""The Mesa model: API, determinism, invariants, batch_run and SolaraViz."""
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.collector import OUTPUT_COLUMNS
+from simulation.config import ConfigError, load_scenario
+from simulation.market import MODE_VENDOR
+from simulation.model import BPOModel
+
+
+def test_is_a_mesa_model_with_run_for():
+    m = BPOModel(rng=1, n_firms=50, start_year=2000, end_year=2001)
+    assert isinstance(m, mesa.Model)
+    m.run_for(4)
+    q = m.quarterly()
+    assert list(q["year"]) == [2000] * 4 and list(q["quarter"]) == [1, 2, 3, 4]
+    m.run_for(4)
+    assert len(m.quarterly()) == 8 and not m.running
+
+
+def test_output_columns_quarterly_and_annual(small_run):
+    q, a = small_run.quarterly(), small_run.annual()
+    for col in OUTPUT_COLUMNS:
+        assert col in q.columns and col in a.columns
+    assert "quarter" in q.columns and "quarter" not in a.columns
+    assert len(q) == 124 and list(a["year"]) == list(range(2000, 2031))
+    long = small_run.acv_by_country()
+    assert list(long.columns) == ["year", "vendor_iso3", "acv_usd_bn"]
+    # the country table adds up to the market's ACV
+    tot = long.groupby("year")["acv_usd_bn"].sum()
+    np.testing.assert_allclose(tot.to_numpy(), a.set_index("year").loc[tot.index,
+                               "market_acv_usd_bn"].to_numpy(), rtol=1e-9)
+
+
+def test_market_is_alive(small_run):
+    a = small_run.annual()
+    assert (a["market_acv_usd_bn"] > 0).all()
+    assert (a["n_vendors"] > 0).all()
+    assert a["outsourcing_rate"].iloc[-1] > a["outsourcing_rate"].iloc[0]
+
+
+def test_same_seed_bit_identical_different_seed_differs():
+    def run(seed):
+        m = BPOModel(rng=seed, n_firms=120, end_year=2010)
+        m.run()
+        return m.quarterly(), m.acv_by_country()
+    q1, c1 = run(3)
+    q2, c2 = run(3)
+    q3, _ = run(4)
+    pd.testing.assert_frame_equal(q1, q2, check_exact=True)
+    pd.testing.assert_frame_equal(c1, c2, check_exact=True)
+    assert not q1["market_acv_usd_bn"].equals(q3["market_acv_usd_bn"])
+
+
+def test_invariants_every_step():
+    """No negative money, shares in [0, 1] summing to 1, no vendor over capacity,
+    contracts conserved (signed = active + ended), nothing NaN, every quarter."""
+    m = BPOModel(rng=11, n_firms=250, captives_enabled=True)
+    while m.running:
+        m.step()
+        nv = m.n_vendor_slots
+        assert np.all(m.v_committed[:nv] <= m.v_capacity[:nv] * (1 + 1e-9) + 1e-6)
+        assert np.all(m.v_committed[:nv] >= 0) and np.all(m.p_acv >= 0)
+        row = m._metrics
+        for k, v in row.items():
+            if k.startswith("_"):
+                continue
+            assert np.isfinite(v), k
+        for k in ("market_acv_usd_bn", "tcv_signed_usd_bn", "breach_loss_usd_bn",
+                  "captive_value_usd_bn"):
+            assert row[k] >= 0, k
+        loc = [row[f"share_{x}"] for x in ("onshore", "nearshore", "offshore")]
+        off = [row["share_front_office"], row["share_back_office"]]
+        for s in loc + off + [row["share_captive"], row["outsourcing_rate"]]:
+            assert 0.0 <= s <= 1.0
+        assert sum(loc) == pytest.approx(1.0) and sum(off) == pytest.approx(1.0)
+        assert row["n_contracts_signed_cum"] == (row["n_contracts_active"]
+                                                 + row["n_contracts_ended_cum"])
+        assert row["n_contracts_active"] == int((m.p_mode == MODE_VENDOR).sum())
+    a = m.annual()
+    assert a["share_captive"].max() > 0
+    for group in (("share_onshore", "share_nearshore", "share_offshore"),
+                  ("share_front_office", "share_back_office")):
+        np.testing.assert_allclose(a[list(group)].sum(axis=1), 1.0)
+
+
+def test_share_captive_zero_when_captives_off(small_run):
+    assert (small_run.annual()["share_captive"] == 0).all()
+
+
+def test_agents_read_model_state(small_run):
+    from agents import Firm, Vendor
+    firms = small_run.agents_by_type[Firm]
+    vendors = small_run.agents_by_type[Vendor]
+    assert len(firms) == 300
+    assert len(vendors) == int(small_run.v_active[:small_run.n_vendor_slots].sum())
+    f = firms.to_list()[0]
+    assert f.modes.shape == (11,) and f.employees >= 2000 and len(f.home_iso3) == 3
+    v = vendors.to_list()[0]
+    assert v.active and 0 <= v.utilisation <= 1 and v.specialisations.any()
+
+
+def test_keyword_parameters_and_overrides():
+    m = BPOModel(rng=1, n_firms=10, end_year=2001, review_hazard=0.2)
+    assert m.scenario_config.decision.review_hazard == 0.2
+    with pytest.raises(ConfigError, match="no_such_parameter"):
+        BPOModel(rng=1, no_such_parameter=3)
+    with pytest.raises(ConfigError, match="n_firms"):
+        BPOModel(rng=1, n_firms=-5)
+
+
+def test_batch_run():
+    rows = mesa.batch_run(BPOModel, {"n_firms": 60, "end_year": 2002,
+                                     "coordination_cost_decline": [0.0, 0.1]},
+                          rng=[1, 2], max_steps=100, number_processes=1,
+                          data_collection_period=-1, display_progress=False)
+    df = pd.DataFrame(rows)
+    assert len(df) == 4
+    assert set(df["coordination_cost_decline"]) == {0.0, 0.1}
+    assert (df["year"] == 2002).all() and (df["quarter"] == 4).all()
+    assert df["market_acv_usd_bn"].gt(0).all()
+
+
+def test_solaraviz_accepts_the_model():
+    import solara
+    from mesa.visualization import SolaraViz, make_plot_component
+
+    model = BPOModel(rng=1, n_firms=40, end_year=2002)
+    page = SolaraViz(model, components=[make_plot_component("market_acv_usd_bn")],
+                     model_params={"n_firms": 40, "end_year": 2002}, name="bposim")
+    box, rc = solara.render(page, handle_error=False)
+    try:
+        html = repr(box)
+        assert html
+    finally:
+        rc.close()
