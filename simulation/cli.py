@@ -129,11 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Modules that register further subcommands with :func:`command` when imported. A module
+#: that does not exist (a feature not built yet) is skipped.
+PLUGINS = ("experiments.cli", "experiments.cli_calibrate", "experiments.cli_validate",
+           "simulation.cli_viz")
+
+
 def _load_plugins() -> None:
-    """Import optional command modules (sweeps, calibration, ...) if present."""
+    """Import the subcommand modules in :data:`PLUGINS` that exist."""
     import importlib
 
-    for mod in ("experiments.cli",):
+    for mod in PLUGINS:
         try:
             importlib.import_module(mod)
         except ModuleNotFoundError as err:
