@@ -79,14 +79,19 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--dump", action="store_true", help="print the default scenario TOML")
     g.add_argument("--check", type=Path, metavar="FILE", help="validate a scenario file")
+    g.add_argument("--reference", action="store_true",
+                   help="print the configuration reference (markdown, docs/configuration.md)")
 
 
 def cmd_config(args) -> int:
     """Print the default scenario, or validate a scenario file."""
-    from simulation.config import load_scenario, render_default_toml
+    from simulation.config import load_scenario, render_default_toml, render_reference_markdown
 
     if args.dump:
         sys.stdout.write(render_default_toml())
+        return 0
+    if args.reference:
+        sys.stdout.write(render_reference_markdown())
         return 0
     sc = load_scenario(args.check)
     print(f"{args.check}: valid (config hash {sc.config_hash()[:12]})")
@@ -167,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bposim: interrupted; no partial output was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `bposim data | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -588,3 +588,39 @@ def render_scenario_toml(scenario: Scenario, header: tuple[str, ...] = (
             lines.append(f"{name} = {_toml_value(defaults[section][name])}")
         lines.append("")
     return "\n".join(lines)
+
+
+def render_reference_markdown() -> str:
+    """The configuration reference (``docs/configuration.md``), generated from the schema."""
+    lines = ["# Configuration reference", "",
+             "GENERATED from `simulation/config.py` by `bposim config --reference`; do not edit.",
+             "", "A scenario file is TOML with any subset of the sections below; every field "
+             "not given keeps its default. Validation is strict: unknown keys, wrong types "
+             "and out-of-range values stop with a one-line error naming the field (exit "
+             "status 2). Fields can also be passed to `BPOModel(...)` by their flat name.",
+             "", "'assumption' marks a modelling choice, not an empirical figure.", ""]
+    defaults = Scenario().model_dump(mode="json")
+    for section, cls in SECTIONS.items():
+        lines += [f"## `[{section}]`", "", "| field | type | default | bounds | unit | source "
+                  "or rationale |", "| --- | --- | --- | --- | --- | --- |"]
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            bounds = []
+            for m in field.metadata:
+                for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+                    if getattr(m, attr, None) is not None:
+                        bounds.append(f"{sym} {getattr(m, attr)}")
+            typ = getattr(field.annotation, "__name__", str(field.annotation))
+            typ = str(field.annotation).replace("simulation.config.", "") \
+                if "[" in str(field.annotation) else typ
+            val = _toml_value(defaults[section][name]).replace("|", "\\|")
+            lines.append(f"| `{name}` | {typ} | `{val}` | {', '.join(bounds)} | "
+                         f"{extra.get('unit', '')} | {extra.get('source', '')} |")
+        lines.append("")
+    lines += ["## Nested tables", "",
+              "`demand.shocks` items: `year` (int), `quarter` (1-4), `depth` (fraction 0-1), "
+              "`recovery_quarters` (>= 1).", "",
+              "`countries.tax_rate_changes` items: `iso3` (a known country code), `year` "
+              "(int), `rate` (fraction 0-1).", "",
+              "Country codes are the 34 ISO3 codes of `simulation/data/countries.csv`.", ""]
+    return "\n".join(lines)

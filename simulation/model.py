@@ -391,7 +391,9 @@ class BPOModel(mesa.Model):
         chosen_v = opts.vendor[r, choice]
         accepted = resolve_capacity(chosen_v, hours, order,
                                     self.v_capacity[:nv] - self.v_committed[:nv])
-        choice = np.where(accepted, choice, 0)
+        # a refused review keeps an in-house or captive status quo, else goes in-house
+        sq_ok = (sq >= 0) & (opts.mode[r, np.maximum(sq, 0)] != MODE_VENDOR)
+        choice = np.where(accepted, choice, np.where(sq_ok, sq, 0))
         self._apply(rv, opts, choice, term_draw, flows)
 
     def _apply(self, rv: Reviews, opts, choice, term_draw, flows) -> None:

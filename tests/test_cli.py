@@ -60,6 +60,12 @@ def test_default_toml_is_generated_from_schema():
     assert DEFAULT_SCENARIO.read_text() == render_default_toml()
 
 
+def test_configuration_reference_is_generated_from_schema():
+    from conftest import ROOT
+    from simulation.config import render_reference_markdown
+    assert (ROOT / "docs" / "configuration.md").read_text() == render_reference_markdown()
+
+
 BAD = {
     "unknown key": ("[decision]\nreview_hazzard = 0.1\n", "decision.review_hazzard"),
     "unknown section": ("[nonsense]\nx = 1\n", "nonsense"),
