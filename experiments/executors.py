@@ -105,7 +105,10 @@ class InProcessExecutor(Executor):
     def completed(self):
         while self._queue:
             task = self._queue[0]
-            result = self._fn(task)  # an exception here is a bug, or KeyboardInterrupt
+            try:  # KeyboardInterrupt propagates: the chunk in progress is not stored
+                result = self._fn(task)
+            except Exception as err:  # noqa: BLE001 - reported per chunk, as elsewhere
+                result = err
             self._queue.pop(0)
             yield task, result
 

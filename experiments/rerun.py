@@ -9,7 +9,6 @@ time series stored in the sweep: the comparison is exact (bit for bit).
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,7 +129,8 @@ def cmd_run_from_sweep(args) -> int:
     the stored run has no time series), 2 for bad input.
     """
     from simulation.cli import UsageError
-    from simulation.output import check_output_dir, simulate, summary, utc_now, write_run
+    from simulation.output import (check_output_dir, default_out_dir, simulate, summary,
+                                   utc_now, write_run)
 
     if args.from_sweep is None or args.run_id is None:
         raise UsageError("--from-sweep and --run-id: give both")
@@ -144,7 +144,8 @@ def cmd_run_from_sweep(args) -> int:
         stored = load_run(args.from_sweep, args.run_id)
     except RerunError as err:
         raise UsageError(str(err)) from None
-    out = args.out or _default_out(Path(args.from_sweep), args.run_id)
+    out = args.out or default_out_dir(
+        0, label=f"{Path(args.from_sweep).resolve().name}-run{args.run_id}")
     check_output_dir(out)
     started = utc_now()
     result = simulate(stored.scenario, stored.seed, progress=not args.quiet)
@@ -158,16 +159,6 @@ def cmd_run_from_sweep(args) -> int:
         print(f"results: {out}")
     print(message)
     return 0 if same else 1
-
-
-def _default_out(sweep_dir: Path, run_id: int) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{sweep_dir.resolve().name}-run{run_id}-{stamp}"
-    out, i = base, 1
-    while out.exists():
-        out = base.with_name(f"{base.name}-{i}")
-        i += 1
-    return out
 
 
 __all__ = ["load_run", "compare", "cmd_run_from_sweep", "StoredRun", "RerunError"]

@@ -248,11 +248,21 @@ def _record_lost(task: ChunkTask, error: str) -> None:
     """Store failure records for runs whose worker died (written by the coordinator)."""
     from simulation.output import utc_now
 
+    if (Path(task.sweep_dir) / storage.RUNS_DIR / task.part).exists():
+        return  # the worker stored the chunk before the error: keep its records
     now = utc_now()
     recs = [dict(row, status="failed", error=error, traceback=None, wall_time_s=None,
                  started_utc=None, finished_utc=now, worker=None) for row in task.rows]
     storage.write_part(Path(task.sweep_dir), task.part,
                        pa.Table.from_pylist(recs, schema=task.runs_schema), None)
+
+
+def _record_chunk_error(task: ChunkTask, err: BaseException, progress) -> None:
+    """A chunk that raised outside the runs (e.g. bposim missing on a Dask worker, or the
+    sweep folder not writable there): its runs are recorded as failed with the error."""
+    msg = " ".join(f"{type(err).__name__}: {err}".split())
+    _record_lost(task, f"ChunkError: the worker could not run this chunk: {msg}")
+    progress.add([{"run_id": rid, "status": "failed"} for rid in task.run_ids])
 
 
 class _Progress:
@@ -294,8 +304,8 @@ def _execute(ex: Executor, plan: Plan, sweep_dir: Path, todo: list[PlannedRun],
     for task, result in ex.completed():
         if isinstance(result, WorkerLost):
             lost.append(task)
-        elif isinstance(result, BaseException):
-            raise result
+        elif isinstance(result, BaseException):  # the chunk could not run at all
+            _record_chunk_error(task, result, progress)
         else:
             progress.add(result)
     if not lost:
@@ -318,7 +328,7 @@ def _execute(ex: Executor, plan: Plan, sweep_dir: Path, todo: list[PlannedRun],
                                 f"run (out of memory, a crash or a kill signal): {result}")
                 progress.add([{"run_id": t.run_ids[0], "status": "failed"}])
             elif isinstance(result, BaseException):
-                raise result
+                _record_chunk_error(t, result, progress)
             else:
                 progress.add(result)
 

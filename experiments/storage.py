@@ -83,47 +83,43 @@ def timeseries_schema(outputs: Iterable[str]) -> pa.Schema:
 
 
 # ----------------------------------------------------------------------- atomic files
-def write_table_atomic(table: pa.Table, path: Path) -> Path:
-    """Write a Parquet file under a temporary name, fsync it and rename it into place."""
+@contextmanager
+def _atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success, remove it
+    on any exception (Ctrl-C included)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> Path:
+    """Write a Parquet file under a temporary name, fsync it and rename it into place."""
+    with _atomic_path(path) as tmp:
         pq.write_table(table, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_json_atomic(obj: Any, path: Path) -> Path:
-    """Write JSON (sorted keys, indented) under a temporary name and rename it."""
+    """Write JSON (sorted keys, indented, fsynced) under a temporary name and rename it."""
     from simulation.atomic import write_json
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with _atomic_path(path) as tmp:
         write_json(tmp, obj)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_text_atomic(text: str, path: Path) -> Path:
-    """Write a text file under a temporary name and rename it."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    """Write a UTF-8 text file under a temporary name and rename it."""
+    with _atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def new_part_name(first_run_id: int) -> str:

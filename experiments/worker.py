@@ -13,6 +13,7 @@ one quarter after its limit.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import signal
 import threading
@@ -139,9 +140,12 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-def _run(task: ChunkTask, row: dict, values: dict) -> tuple[dict, pd.DataFrame | None]:
-    from simulation.output import utc_now
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
+
+def _run(task: ChunkTask, row: dict, values: dict) -> tuple[dict, pd.DataFrame | None]:
+    utc_now = _utc_now
     rec = dict(row, status="ok", error=None, traceback=None, started_utc=utc_now(),
                worker=worker_id())
     t0 = time.perf_counter()

@@ -49,6 +49,16 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def in_process_sweep(spec: Path, out: Path) -> pd.DataFrame:
+    """Run a spec in-process (the reference numbers); its sorted time series."""
+    from experiments.runner import SweepOptions, run_sweep
+    from experiments.storage import load_sweep
+
+    outcome = run_sweep(spec, SweepOptions(out=out, executor="in-process", quiet=True))
+    assert outcome.exit_status == 0 and outcome.ok == outcome.planned
+    return sorted_ts(load_sweep(out).timeseries)
+
+
 def raw_runs(sweep_dir: Path) -> pd.DataFrame:
     """Every record of the runs table as stored on disk (no de-duplication)."""
     parts = sorted((Path(sweep_dir) / "runs").glob("part-*.parquet"))

@@ -10,7 +10,7 @@ import pytest
 from experiments.runner import SweepOptions, run_sweep
 from experiments.storage import load_sweep
 from simulation.cli import main
-from sweeputil import (SPEC_18, popen_cli, raw_runs, raw_timeseries, sorted_ts,
+from sweeputil import (SPEC_18, in_process_sweep, popen_cli, raw_runs, raw_timeseries, sorted_ts,
                        wait_for_parts, write)
 
 N = 18
@@ -24,10 +24,7 @@ def spec18(tmp_path_factory):
 @pytest.fixture(scope="module")
 def uninterrupted(spec18, tmp_path_factory):
     """The same sweep, never interrupted (in-process)."""
-    out = tmp_path_factory.mktemp("ref") / "sweep"
-    assert run_sweep(spec18, SweepOptions(out=out, executor="in-process",
-                                          quiet=True)).ok == N
-    return sorted_ts(load_sweep(out).timeseries)
+    return in_process_sweep(spec18, tmp_path_factory.mktemp("ref") / "sweep")
 
 
 def _group_gone(pgid: int, timeout: float = 20) -> bool:
@@ -102,4 +99,25 @@ def test_ctrl_c_keeps_stored_runs_and_resumes(spec18, uninterrupted, tmp_path, c
 
     outcome = run_sweep(spec18, SweepOptions(out=out, executor="in-process", quiet=True))
     assert outcome.ran == N - len(data.runs) and outcome.exit_status == 0
+    _assert_exactly_once_and_equal(out, uninterrupted)
+
+
+def test_sigterm_is_handled_like_ctrl_c(spec18, uninterrupted, tmp_path):
+    """A cluster job's time limit sends SIGTERM: stored runs are kept, exit 130."""
+    out = tmp_path / "terminated"
+    proc = popen_cli(["sweep", spec18, "--out", out, "--executor", "in-process",
+                      "--chunk-size", 1])
+    try:
+        wait_for_parts(out, 2, proc)
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert "run the same command to resume" in stderr and "Traceback" not in stderr
+    stored = len(load_sweep(out).runs)
+    assert 2 <= stored < N
+    outcome = run_sweep(spec18, SweepOptions(out=out, executor="in-process", quiet=True))
+    assert outcome.ran == N - stored
     _assert_exactly_once_and_equal(out, uninterrupted)

@@ -14,7 +14,7 @@ from distributed import Client
 from conftest import ROOT, run_cli
 from experiments.runner import SweepOptions, run_sweep
 from experiments.storage import load_sweep
-from sweeputil import SPEC_24, raw_runs, run_cli_env, sorted_ts, write
+from sweeputil import SPEC_24, in_process_sweep, raw_runs, run_cli_env, sorted_ts, write
 
 SPEC_12 = SPEC_24.replace("replications = 4", "replications = 2")
 
@@ -32,10 +32,7 @@ def spec12(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(spec12, tmp_path_factory):
-    out = tmp_path_factory.mktemp("ref") / "sweep"
-    assert run_sweep(spec12, SweepOptions(out=out, executor="in-process",
-                                          quiet=True)).ok == 12
-    return sorted_ts(load_sweep(out).timeseries)
+    return in_process_sweep(spec12, tmp_path_factory.mktemp("ref") / "sweep")
 
 
 @pytest.fixture(scope="module")

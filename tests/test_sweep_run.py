@@ -222,6 +222,29 @@ review_hazard = 0.03
     assert sorted(raw_runs(out)["run_id"]) == list(range(8))
 
 
+def test_a_chunk_that_cannot_run_is_recorded_as_failed(spec24, monkeypatch, tmp_path):
+    """If a worker cannot run a chunk at all (e.g. bposim missing on a Dask worker), its
+    runs are recorded as failed with the error and the sweep goes on."""
+    import experiments.runner as runner
+
+    real = runner.run_chunk
+
+    def flaky(task):
+        if 0 in task.run_ids:
+            raise ModuleNotFoundError("No module named 'experiments'")
+        return real(task)
+
+    monkeypatch.setattr(runner, "run_chunk", flaky)
+    out = tmp_path / "chunky"
+    outcome = run_sweep(spec24, SweepOptions(out=out, executor="in-process", quiet=True,
+                                             chunk_size=5))
+    assert outcome.failed == 5 and outcome.ok == 19 and outcome.exit_status == 1
+    runs = load_sweep(out).runs
+    bad = runs[runs["status"] == "failed"]
+    assert list(bad["run_id"]) == [0, 1, 2, 3, 4]
+    assert bad["error"].str.contains("ChunkError: .*ModuleNotFoundError").all()
+
+
 def test_timeout_is_recorded_and_the_sweep_goes_on(tmp_path):
     spec = write(tmp_path / "t.toml", f"""
 seed = 3
