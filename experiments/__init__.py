@@ -1,1 +1,2 @@
-"""Experiments on the bposim model: scenario files now; sweeps and calibration later."""
+"""Experiments on the bposim model: scenario files, parameter sweeps (``bposim sweep``) and
+sensitivity analysis (``bposim sensitivity``); see ``docs/sweeps.md``."""

@@ -46,10 +46,17 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="results folder (default: a new folder under "
                                             "results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.add_argument("--from-sweep", type=Path, metavar="DIR", help="re-run one run of a "
+                   "sweep folder exactly (with --run-id) and compare with its stored results")
+    p.add_argument("--run-id", type=int, metavar="ID", help="run id in the --from-sweep "
+                   "folder")
 
 
 def cmd_run(args) -> int:
     """Run one scenario and write its results folder."""
+    if args.from_sweep is not None or args.run_id is not None:
+        from experiments.rerun import cmd_run_from_sweep
+        return cmd_run_from_sweep(args)
     from simulation.atomic import atomic_dir
     from simulation.config import load_scenario
     from simulation.output import default_out_dir, simulate, summary, utc_now, write_run_files

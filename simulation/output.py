@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 
 import simulation
-from simulation import plotting
 from simulation.atomic import atomic_dir, check_output_dir, write_json
 from simulation.config import Scenario, render_scenario_toml
 from simulation.world import published_market_size
@@ -49,14 +48,15 @@ class RunResult:
     model: object
 
 
-def simulate(scenario: Scenario, seed: int, progress: bool = False) -> RunResult:
+def simulate(scenario: Scenario, seed, progress: bool = False) -> RunResult:
     """Run one scenario to its end year with the given seed.
 
     Parameters
     ----------
     scenario : Scenario
-    seed : int
-        Seed of the model's ``numpy.random.Generator``.
+    seed : int or numpy.random.SeedSequence
+        Seed of the model's ``numpy.random.Generator`` (a sweep's runs use SeedSequence
+        children, see :mod:`experiments.seeds`).
     progress : bool
         Show a tqdm progress bar on stderr.
     """
@@ -77,10 +77,11 @@ def simulate(scenario: Scenario, seed: int, progress: bool = False) -> RunResult
                      runtime_s=time.perf_counter() - t0, model=model)
 
 
-def default_out_dir(seed: int) -> Path:
-    """A new folder under ``results/``: ``results/run-YYYYmmdd-HHMMSS-seedN``."""
+def default_out_dir(seed: int, label: str | None = None) -> Path:
+    """A new folder under ``results/``: ``results/run-YYYYmmdd-HHMMSS-seedN`` (or
+    ``...-LABEL`` when a label is given)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"run-{stamp}-seed{seed}"
+    base = Path("results") / f"run-{stamp}-{label or f'seed{seed}'}"
     out, i = base, 1
     while out.exists():
         out = base.with_name(f"{base.name}-{i}")
@@ -97,6 +98,8 @@ def write_run_files(folder: Path, result: RunResult, scenario: Scenario, seed: i
     ``acv_by_country.csv``, ``config.toml`` (effective scenario), ``manifest.json`` and
     ``market_size.png``.
     """
+    from simulation import plotting  # matplotlib: imported only when a figure is drawn
+
     result.quarterly.to_csv(folder / "quarterly.csv", index=False)
     result.annual.to_csv(folder / "annual.csv", index=False)
     result.quarterly.to_parquet(folder / "quarterly.parquet", index=False)

@@ -130,6 +130,49 @@ def acv_by_country_figure(long: pd.DataFrame, year: int | None = None, top: int 
     return fig
 
 
+#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma).
+SENSITIVITY_COLORS = {"S1": "#2e75b6", "ST": "#c55a11", "mu_star": "#1f4e79",
+                      "sigma": "#bf9000"}
+
+
+def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
+    """Bar chart of sensitivity indices of one output, with confidence intervals.
+
+    Parameters
+    ----------
+    indices : DataFrame
+        Tidy table of :func:`experiments.sensitivity.analyze` for one output: columns
+        ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
+        confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
+        indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
+        elementary effect, output units per unit-cube step) and ``sigma``.
+    output : str, optional
+        Output column named in the title.
+    """
+    method = indices["method"].iloc[0] if len(indices) else "sobol"
+    keys = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    labels = {"S1": "first order S1", "ST": "total order ST", "mu_star": "mu* (|EE| mean)",
+              "sigma": "sigma (EE spread)"}
+    params = list(dict.fromkeys(indices.loc[indices["index"].isin(keys), "parameter"]))
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 1.2 + 0.55 * max(len(params), 2)))
+    y = np.arange(len(params))
+    h = 0.38
+    for i, key in enumerate(keys):
+        d = indices[indices["index"] == key].set_index("parameter").reindex(params)
+        err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
+        ax.barh(y + (i - 0.5) * h, d["value"].to_numpy(dtype=float), height=h,
+                xerr=None if err is None or np.isnan(err).all() else err, capsize=3,
+                color=SENSITIVITY_COLORS[key], label=labels[key])
+    ax.set_yticks(y, params)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#222222", lw=0.8)
+    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
+                  else "elementary effect (output units per unit-cube step)")
+    ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Save a figure as PNG and return its path."""
     path = Path(path)

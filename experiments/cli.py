@@ -1,0 +1,102 @@
+"""Subcommands ``bposim sweep`` and ``bposim sensitivity`` (registered with
+:func:`simulation.cli.command`; the module is listed in ``simulation.cli.PLUGINS``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulation.cli import UsageError, command
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec (TOML); see "
+                   "docs/sweeps.md and experiments/sweeps/")
+    p.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default "
+                   "results/sweep-NAME); an existing one is resumed")
+    p.add_argument("--executor", choices=("pool", "in-process", "dask"), default="pool",
+                   help="where runs execute (default: a local process pool)")
+    p.add_argument("--workers", type=int, help="process-pool size (default: the available "
+                   "cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
+                   "(e.g. tcp://HOST:8786); workers must see --out at the same path")
+    p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster "
+                   "of N workers on 127.0.0.1 for this sweep")
+    p.add_argument("--start-method", choices=("forkserver", "spawn", "fork"),
+                   help="multiprocessing start method of the pool (default forkserver)")
+    p.add_argument("--chunk-size", type=int, metavar="K", help="runs per stored chunk "
+                   "(default: about 4 chunks per worker, at most 64 runs)")
+    p.add_argument("--retry-failed", action="store_true", help="also re-run failed and "
+                   "timed-out runs")
+    p.add_argument("--force", action="store_true", help="resume even though the spec "
+                   "changed (runs it no longer defines are re-run)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary (for "
+                   "batch jobs); failures still go to stderr and the exit status")
+
+
+def _options(args):
+    from experiments.runner import SweepOptions
+
+    return SweepOptions(out=args.out, executor=args.executor, workers=args.workers,
+                        scheduler=args.scheduler, dask_local=args.dask_local,
+                        start_method=args.start_method, chunk_size=args.chunk_size,
+                        retry_failed=args.retry_failed, force=args.force, quiet=args.quiet)
+
+
+def _run(args, loaded):
+    from experiments.runner import SweepError, run_sweep
+
+    try:
+        return run_sweep(loaded, _options(args))
+    except SweepError as err:
+        raise UsageError(str(err)) from None
+
+
+def cmd_sweep(args) -> int:
+    """Run (or resume) a parameter sweep. Exit 0 all runs ok, 1 some failed or timed out,
+    2 bad input, 130 interrupted."""
+    from experiments.spec import load_spec
+
+    return _run(args, load_spec(args.spec)).exit_status
+
+
+cmd_sweep.add_arguments = _sweep_args
+command("sweep", "run or resume a parameter sweep (resumable, failures kept as data)")(
+    cmd_sweep)
+
+
+def cmd_sensitivity(args) -> int:
+    """Run a Sobol or Morris design as a sweep and write its sensitivity indices."""
+    from experiments import sensitivity, storage
+    from experiments.spec import load_spec
+
+    loaded = load_spec(args.spec)
+    kind = loaded.spec.design.kind
+    if kind not in ("sobol", "morris"):
+        raise UsageError(f"design.kind: bposim sensitivity needs a 'sobol' or 'morris' "
+                         f"design, got {kind!r}; use bposim sweep for other designs")
+    warn = sensitivity.guidance_warnings(loaded.spec)
+    for w in warn:
+        print(f"bposim: warning: {w}", file=sys.stderr)
+    outcome = _run(args, loaded)
+    if outcome.interrupted:
+        return outcome.exit_status
+    sweep_dir = outcome.sweep_dir
+    plan = outcome.plan
+    data = storage.load_sweep(sweep_dir)
+    indices, notes = sensitivity.analyze(plan, data)
+    for n in notes:
+        print(f"bposim: warning: {n}", file=sys.stderr)
+    out = sweep_dir / "sensitivity"
+    sensitivity.write_results(indices, warn + notes, out)
+    if not args.quiet:
+        print(sensitivity.format_table(indices))
+        print(f"sensitivity indices: {out / 'indices.csv'} (+ .parquet, one chart per "
+              "output)")
+    return outcome.exit_status
+
+
+cmd_sensitivity.add_arguments = _sweep_args
+command("sensitivity", "Sobol or Morris sensitivity analysis of a sweep spec (SALib)")(
+    cmd_sensitivity)

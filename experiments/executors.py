@@ -1,0 +1,334 @@
+"""Executors: where the chunks of a sweep run.
+
+- :class:`InProcessExecutor`: in the calling process, one chunk after another (for
+  debugging: breakpoints and tracebacks work as usual);
+- :class:`PoolExecutor`: a local process pool (:class:`concurrent.futures.ProcessPoolExecutor`
+  with an explicit :mod:`multiprocessing` context object; the start method is never set
+  globally). The default, with one worker per available core;
+- :class:`DaskExecutor`: Dask distributed, either an existing cluster (``--scheduler
+  ADDRESS``) or a :class:`distributed.LocalCluster` started for the sweep
+  (``--dask-local N``). Needs the ``dask`` extra.
+
+Every executor runs the same function on the same chunks (see
+:func:`experiments.worker.run_chunk`), and each run's random numbers depend only on its
+own seed, so results are identical whatever the executor and the number of workers.
+Workers write their results to the sweep folder themselves; only a small per-run summary
+comes back to the coordinator.
+
+Usage::
+
+    with make_executor("pool", workers=2) as ex:
+        ex.submit_all(run_chunk, tasks)
+        for task, outcome in ex.completed():
+            ...
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+from typing import Any, Callable, Iterator
+
+
+class WorkerLost(Exception):
+    """The process running a chunk died (killed, out of memory, crashed)."""
+
+
+def available_cores() -> int:
+    """Cores this process may use (affinity-aware), at least 1."""
+    if hasattr(os, "process_cpu_count"):
+        return max(1, os.process_cpu_count() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Common interface (see the module docstring)."""
+
+    kind = "base"
+    workers = 1
+
+    def __enter__(self) -> "Executor":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the workers."""
+
+    def close(self) -> None:
+        """Stop the workers (after the chunks in progress)."""
+
+    def restart(self) -> None:
+        """Replace workers that died."""
+
+    def submit_all(self, fn: Callable, tasks: list) -> None:
+        """Queue ``fn(task)`` for every task."""
+        raise NotImplementedError
+
+    def completed(self) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(task, result)`` as chunks finish; ``result`` is ``fn``'s return value
+        or a :class:`WorkerLost` / other exception instance."""
+        raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """Cancel queued chunks; chunks already running go on (collect them with
+        :meth:`completed`)."""
+
+    def abort(self) -> None:
+        """Stop running chunks now (their results are not stored)."""
+
+    def describe(self) -> str:
+        """Short description for the summary and the manifest."""
+        return f"{self.kind} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+
+class InProcessExecutor(Executor):
+    """Runs each chunk in the calling process, in order."""
+
+    kind = "in-process"
+
+    def __init__(self) -> None:
+        self._queue: list = []
+        self._fn: Callable | None = None
+
+    def submit_all(self, fn, tasks):
+        self._fn = fn
+        self._queue.extend(tasks)
+
+    def completed(self):
+        while self._queue:
+            task = self._queue[0]
+            try:  # KeyboardInterrupt propagates: the chunk in progress is not stored
+                result = self._fn(task)
+            except Exception as err:  # noqa: BLE001 - reported per chunk, as elsewhere
+                result = err
+            self._queue.pop(0)
+            yield task, result
+
+    def interrupt(self):
+        self._queue.clear()
+
+    def abort(self):
+        self._queue.clear()
+
+
+class PoolExecutor(Executor):
+    """A local process pool.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes (default: the available cores).
+    start_method : str, optional
+        ``"forkserver"`` (default on POSIX), ``"spawn"`` or ``"fork"``. Passed as a
+        context object to the pool; the global start method is left alone.
+    """
+
+    kind = "pool"
+
+    def __init__(self, workers: int | None = None, start_method: str | None = None):
+        self.workers = workers or available_cores()
+        methods = multiprocessing.get_all_start_methods()
+        self.start_method = start_method or ("forkserver" if "forkserver" in methods
+                                             else "spawn")
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._pending: dict[cf.Future, Any] = {}
+
+    def start(self):
+        from experiments.worker import pool_worker_init
+
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # the fork server imports the model once; each worker forks from it warm
+            ctx.set_forkserver_preload(["experiments.worker", "simulation.model"])
+        self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                            initializer=pool_worker_init)
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def restart(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.start()
+
+    def submit_all(self, fn, tasks):
+        for t in tasks:
+            self._pending[self._pool.submit(fn, t)] = t
+
+    def completed(self):
+        for fut in cf.as_completed(list(self._pending)):
+            task = self._pending.pop(fut)
+            if fut.cancelled():
+                continue
+            try:
+                yield task, fut.result()
+            except cf.process.BrokenProcessPool as err:
+                yield task, WorkerLost(f"worker process died ({err})")
+            except Exception as err:  # noqa: BLE001 - reported per chunk
+                yield task, err
+
+    def interrupt(self):
+        for fut in list(self._pending):
+            if fut.cancel():
+                del self._pending[fut]
+
+    def abort(self):
+        self.interrupt()
+        pool = self._pool
+        if pool is not None:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.join(5)
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
+
+    def describe(self):
+        return f"process pool ({self.workers} worker{'s' if self.workers != 1 else ''}, " \
+               f"{self.start_method})"
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: an existing scheduler, or a LocalCluster on loopback.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    local_workers : int, optional
+        Start a :class:`distributed.LocalCluster` with this many single-threaded worker
+        processes on 127.0.0.1 (no dashboard) for the duration of the sweep.
+
+    Notes
+    -----
+    Workers write to the sweep folder, so every worker must see it at the same path (a
+    shared file system on a cluster). Tasks are submitted with ``pure=False``.
+    """
+
+    kind = "dask"
+
+    def __init__(self, scheduler: str | None = None, local_workers: int | None = None):
+        if (scheduler is None) == (local_workers is None):
+            raise ValueError("give exactly one of scheduler or local_workers")
+        self.scheduler = scheduler
+        self.local_workers = local_workers
+        self.workers = local_workers or 1
+        self._client = None
+        self._cluster = None
+        self._pending: dict = {}
+
+    def start(self):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            from simulation.cli import UsageError
+            raise UsageError("the Dask executor needs distributed: pip install "
+                             "'bposim[dask]'") from None
+        if self.local_workers is not None:
+            # loopback only; no dashboard; the scheduler's small HTTP endpoint (health
+            # checks) on a free loopback port
+            self._cluster = LocalCluster(
+                n_workers=self.local_workers, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR)
+            self._client = Client(self._cluster)
+        else:
+            try:  # waits up to Dask's distributed.comm.timeouts.connect (default 30 s)
+                self._client = Client(self.scheduler)
+            except (OSError, TimeoutError) as err:
+                from simulation.cli import UsageError
+                raise UsageError(f"--scheduler: cannot connect to {self.scheduler} "
+                                 f"({' '.join(str(err).split())[:120]})") from None
+            n = len(self._client.scheduler_info().get("workers", {}))
+            self.workers = max(1, n)
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def submit_all(self, fn, tasks):
+        for t in tasks:
+            fut = self._client.submit(fn, t, pure=False, key=f"bposim-{t.part}")
+            self._pending[fut] = t
+
+    def completed(self):
+        from distributed import as_completed
+
+        try:
+            from distributed.scheduler import KilledWorker
+        except ImportError:  # pragma: no cover
+            KilledWorker = ()  # noqa: N806
+        for fut in as_completed(list(self._pending)):
+            task = self._pending.pop(fut)
+            if fut.cancelled():
+                continue
+            try:
+                yield task, fut.result()
+            except KilledWorker as err:
+                yield task, WorkerLost(f"Dask worker died ({err})")
+            except Exception as err:  # noqa: BLE001
+                yield task, err
+
+    def interrupt(self):
+        # Dask cannot tell queued from running tasks cheaply: cancel every unfinished
+        # task. Tasks already running on a worker finish and store their chunk; a resumed
+        # sweep waits for them (the workers' lock) before it looks at the folder.
+        futs = [f for f in self._pending if not f.done()]
+        if futs:
+            self._client.cancel(futs)
+        for f in futs:
+            self._pending.pop(f, None)
+
+    def abort(self):
+        self.interrupt()
+
+    def describe(self):
+        where = f"LocalCluster, {self.local_workers} workers" if self.local_workers \
+            else f"scheduler {self.scheduler}, {self.workers} workers"
+        return f"dask ({where})"
+
+
+def make_executor(kind: str = "pool", workers: int | None = None,
+                  scheduler: str | None = None, dask_local: int | None = None,
+                  start_method: str | None = None) -> Executor:
+    """Build an executor from command-line style options.
+
+    Parameters
+    ----------
+    kind : {"pool", "in-process", "dask"}
+    workers : int, optional
+        Pool size (``pool`` only; default the available cores).
+    scheduler : str, optional
+        Dask scheduler address (implies ``dask``).
+    dask_local : int, optional
+        Workers of a Dask LocalCluster (implies ``dask``).
+    start_method : str, optional
+        Pool start method.
+    """
+    if scheduler is not None or dask_local is not None:
+        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+    if kind == "in-process":
+        return InProcessExecutor()
+    if kind == "pool":
+        return PoolExecutor(workers=workers, start_method=start_method)
+    raise ValueError(f"unknown executor {kind!r}")
+
+
+__all__ = ["Executor", "InProcessExecutor", "PoolExecutor", "DaskExecutor", "WorkerLost",
+           "make_executor", "available_cores"]

@@ -1,0 +1,177 @@
+"""The plan of a sweep: every run, with its parameters, seed and identity.
+
+Runs are numbered ``run_id = point * replications + replication``. Each planned run
+carries the hash of its effective scenario and a *run key* (hash of scenario, seed and
+kept outputs): a stored result is valid for a planned run only if their run keys match,
+which is how a resumed or ``--force``-d sweep knows what to keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from experiments.design import DesignPoints, build_design
+from experiments.parameters import scenario_with
+from experiments.seeds import run_spawn_key
+from experiments.spec import LoadedSpec
+from simulation.config import ConfigError, Scenario
+
+#: Plan columns besides the parameters.
+ID_COLUMNS = ("run_id", "point", "replication")
+SEED_COLUMNS = ("seed_entropy", "spawn_key", "scenario_hash", "run_key")
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One planned run (see the module docstring)."""
+
+    run_id: int
+    point: int
+    replication: int
+    spawn_key: tuple[int, ...]
+    scenario_hash: str
+    run_key: str
+
+
+@dataclass
+class Plan:
+    """Every run of a sweep.
+
+    Attributes
+    ----------
+    loaded : LoadedSpec
+    entropy : int
+        Root entropy of the sweep's SeedSequence.
+    design : DesignPoints
+    scenarios : list of Scenario
+        Validated scenario of each design point.
+    runs : list of PlannedRun
+        ``len(points) * replications`` runs, by ``run_id``.
+    encodings : dict name -> "json"
+        Parameters stored as JSON text (tables and lists).
+    """
+
+    loaded: LoadedSpec
+    entropy: int
+    design: DesignPoints
+    scenarios: list[Scenario]
+    runs: list[PlannedRun]
+    encodings: dict[str, str]
+
+    @property
+    def names(self) -> list[str]:
+        """Parameter names, in spec order."""
+        return self.design.names
+
+    def values(self, point: int) -> dict[str, Any]:
+        """Parameter values of a design point (name -> value)."""
+        return self.design.points[point]
+
+    def row(self, run: PlannedRun) -> dict[str, Any]:
+        """The plan-table row of a run (parameters encoded as stored)."""
+        row: dict[str, Any] = {"run_id": run.run_id, "point": run.point,
+                               "replication": run.replication}
+        for name, value in self.values(run.point).items():
+            row[name] = encode(value) if name in self.encodings else value
+        row.update(seed_entropy=str(self.entropy), spawn_key=list(run.spawn_key),
+                   scenario_hash=run.scenario_hash, run_key=run.run_key)
+        return row
+
+    def schema(self) -> pa.Schema:
+        """Arrow schema of the plan table."""
+        fields = [pa.field(c, pa.int64()) for c in ID_COLUMNS]
+        for name in self.names:
+            fields.append(pa.field(name, _param_type(
+                [pt[name] for pt in self.design.points], name in self.encodings)))
+        fields += [pa.field("seed_entropy", pa.string()),
+                   pa.field("spawn_key", pa.list_(pa.int64())),
+                   pa.field("scenario_hash", pa.string()), pa.field("run_key", pa.string())]
+        return pa.schema(fields)
+
+    def table(self) -> pa.Table:
+        """The plan as an Arrow table (one row per run)."""
+        return pa.Table.from_pylist([self.row(r) for r in self.runs], schema=self.schema())
+
+
+def encode(value: Any) -> str:
+    """JSON text of a table- or list-valued parameter (sorted keys)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def decode(value: str) -> Any:
+    """Inverse of :func:`encode`."""
+    return json.loads(value)
+
+
+def _needs_json(values: list[Any]) -> bool:
+    return not all(isinstance(v, (bool, int, float, str)) for v in values)
+
+
+def _param_type(values: list[Any], as_json: bool) -> pa.DataType:
+    if as_json:
+        return pa.string()
+    if all(isinstance(v, bool) for v in values):
+        return pa.bool_()
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return pa.int64()
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return pa.float64()
+    if all(isinstance(v, str) for v in values):
+        return pa.string()
+    raise ConfigError("parameters: a parameter mixes value types (numbers, text, "
+                      "true/false); give one type")
+
+
+def run_key(scenario_hash: str, entropy: int, spawn_key: tuple, outputs: tuple) -> str:
+    """Identity of a run's result: scenario, seed and kept outputs (hex, 32 chars)."""
+    blob = json.dumps([scenario_hash, str(entropy), list(spawn_key), list(outputs)])
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def build_plan(loaded: LoadedSpec, entropy: int) -> Plan:
+    """Build and validate the plan of a spec.
+
+    Every design point's scenario is validated here, before anything is written, so a
+    value out of bounds stops the sweep with one line naming the parameter and field.
+
+    Raises
+    ------
+    ConfigError
+    """
+    design = build_design(loaded, entropy)
+    names = design.names
+    encodings = {n: "json" for n in names
+                 if _needs_json([pt[n] for pt in design.points])}
+    scenarios: list[Scenario] = []
+    for j, pt in enumerate(design.points):
+        try:
+            sc = scenario_with(loaded.base, {loaded.addresses[n]: pt[n] for n in names})
+        except ConfigError as err:
+            shown = ", ".join(f"{n}={pt[n]!r}" for n in names)
+            if len(shown) > 120:
+                shown = shown[:117] + "..."
+            raise ConfigError(f"parameters: design point {j} ({shown}): {err}") from None
+        scenarios.append(sc)
+    spec = loaded.spec
+    R = spec.replications
+    runs = []
+    hashes = [sc.config_hash() for sc in scenarios]
+    for p in range(len(design.points)):
+        for r in range(R):
+            key = run_spawn_key(p, r, spec.common_random_numbers)
+            runs.append(PlannedRun(run_id=p * R + r, point=p, replication=r, spawn_key=key,
+                                   scenario_hash=hashes[p],
+                                   run_key=run_key(hashes[p], entropy, key, loaded.outputs)))
+    plan = Plan(loaded=loaded, entropy=entropy, design=design, scenarios=scenarios,
+                runs=runs, encodings=encodings)
+    plan.schema()  # raises on mixed value types
+    return plan
+
+
+__all__ = ["Plan", "PlannedRun", "build_plan", "encode", "decode", "run_key",
+           "ID_COLUMNS", "SEED_COLUMNS"]

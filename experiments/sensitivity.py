@@ -1,0 +1,216 @@
+"""Global sensitivity analysis of a sweep with SALib: Sobol' indices or Morris screening.
+
+``bposim sensitivity SPEC`` runs the spec's Sobol or Morris design as a sweep (stored,
+resumable, like ``bposim sweep``) and analyses it. Sampling and analysis are paired
+automatically: the design's settings (``second_order``; ``levels``) are the analysis's
+settings, and the Morris analysis gets the same unit-cube sample the runs were made from.
+
+The response of a run is the mean per quarter of an output over the years
+``[sensitivity] years = [first, last]`` (default: the last reported year); replications
+of a design point are averaged before the analysis, so the indices describe the expected
+response and the replication noise does not count as a parameter effect.
+
+Results (in ``DIR/sensitivity/``): ``indices.csv`` and ``indices.parquet`` (tidy: output,
+method, index, parameter, parameter_2, value, conf, ci_low, ci_high), one bar chart per
+output (``<output>.png``) and ``warnings.txt``.
+
+Methods: Sobol (2001), Saltelli (2002), Saltelli et al. (2010) via
+:func:`SALib.analyze.sobol.analyze`; Morris (1991) with the mu* of Campolongo, Cariboni &
+Saltelli (2007) via :func:`SALib.analyze.morris.analyze`; SALib: Herman & Usher (2017),
+JOSS 2(9), 97; Iwanaga, Usher & Herman (2022), Socio-Environmental Systems Modelling 4.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from experiments import storage
+from experiments.plan import Plan
+from experiments.seeds import analysis_rng
+from experiments.spec import SweepSpec
+from simulation.config import ConfigError
+
+#: Sobol' base sample of SALib's own tutorial (docs/user_guide/basics.rst, N = 1024);
+#: used as the rule of thumb below which bposim warns. Rule of thumb, not a theorem.
+SOBOL_MIN_SAMPLES = 1024
+#: Morris trajectories usually used for screening: r = 10 to 20 (Campolongo, Cariboni &
+#: Saltelli 2007; Saltelli et al. 2008, Global Sensitivity Analysis: The Primer, ch. 3).
+MORRIS_MIN_TRAJECTORIES = 10
+
+INDEX_COLUMNS = ("output", "method", "index", "parameter", "parameter_2", "value", "conf",
+                 "ci_low", "ci_high")
+
+
+def guidance_warnings(spec: SweepSpec) -> list[str]:
+    """Warnings when the design's sample size is below SALib's guidance.
+
+    Sobol: the base sample ``samples`` should be a power of 2 (SALib's
+    ``sample.sobol`` docstring; the balance of scipy's Sobol' sequence) and, as a rule
+    of thumb, at least :data:`SOBOL_MIN_SAMPLES`. Morris: ``levels`` should be even
+    (SALib's ``sample.morris``) and ``trajectories`` at least
+    :data:`MORRIS_MIN_TRAJECTORIES`.
+    """
+    d = spec.design
+    out = []
+    if d.kind == "sobol":
+        n = d.samples
+        if n & (n - 1):
+            up = 1 << n.bit_length()
+            out.append(f"design.samples = {n} is not a power of 2; SALib's Sobol' sampler "
+                       f"needs one for the balance of the Sobol' sequence (e.g. {up})")
+        if n < SOBOL_MIN_SAMPLES:
+            out.append(f"design.samples = {n} is below {SOBOL_MIN_SAMPLES}, the base sample "
+                       "of SALib's Sobol' tutorial; indices and confidence intervals may be "
+                       "unreliable")
+    elif d.kind == "morris":
+        if d.levels % 2:
+            out.append(f"design.levels = {d.levels} is odd; SALib: the number of Morris "
+                       "grid levels should be even, or the sample may be biased")
+        if d.trajectories < MORRIS_MIN_TRAJECTORIES:
+            out.append(f"design.trajectories = {d.trajectories} is below "
+                       f"{MORRIS_MIN_TRAJECTORIES}; Morris screening usually uses 10-20 "
+                       "trajectories (Campolongo et al. 2007; Saltelli et al. 2008)")
+    return out
+
+
+def responses(plan: Plan, data: storage.SweepData, output: str,
+              years: tuple[int, int]) -> np.ndarray:
+    """Response of each design point: mean over quarters of ``years``, then over the
+    point's ``ok`` replications. Shape (n_points,).
+
+    Raises
+    ------
+    ConfigError
+        If a design point has no ``ok`` run (the analysis needs every point).
+    """
+    ts = data.timeseries
+    ts = ts[(ts["year"] >= years[0]) & (ts["year"] <= years[1])]
+    per_run = ts.groupby("run_id")[output].mean()
+    point_of = data.plan.set_index("run_id")["point"]
+    per_point = per_run.groupby(point_of.reindex(per_run.index).to_numpy()).mean()
+    n = len(plan.design.points)
+    missing = sorted(set(range(n)) - set(per_point.index))
+    if missing:
+        raise ConfigError(f"sensitivity: {len(missing)} of {n} design points have no ok run "
+                          f"(e.g. point {missing[0]}); rerun with --retry-failed or fix the "
+                          "failures first")
+    return per_point.reindex(range(n)).to_numpy(dtype=float)
+
+
+def analyze(plan: Plan, data: storage.SweepData) -> tuple[pd.DataFrame, list[str]]:
+    """Sensitivity indices of every selected output.
+
+    Returns
+    -------
+    indices : DataFrame
+        Tidy table with :data:`INDEX_COLUMNS`; ``conf`` is SALib's half-width of the
+        bootstrap confidence interval at ``conf_level``.
+    notes : list of str
+        Outputs that could not be analysed (constant response).
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    loaded = plan.loaded
+    spec, d = loaded.spec, loaded.spec.design
+    s = spec.sensitivity
+    conf_level = s.conf_level if s else 0.95
+    resamples = s.resamples if s else 1000
+    outputs = (s.outputs if s and s.outputs else None) or list(loaded.outputs)
+    end = loaded.base.time.end_year
+    years = tuple(s.years) if s and s.years else (end, end)
+    names = plan.names
+    problem = plan.design.problem
+    rows, notes = [], []
+    for output in outputs:
+        y = responses(plan, data, output, years)
+        if not np.isfinite(y).all() or np.ptp(y) == 0:
+            notes.append(f"{output}: the response is constant (or not finite) across the "
+                         "design, so its indices are undefined; skipped")
+            continue
+        rng = analysis_rng(plan.entropy)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if d.kind == "sobol":
+                si = sobol_analyze.analyze(problem, y, calc_second_order=d.second_order,
+                                           num_resamples=resamples, conf_level=conf_level,
+                                           seed=rng)
+                for idx in ("S1", "ST"):
+                    for j, name in enumerate(names):
+                        rows.append(_row(output, "sobol", idx, name, None, si[idx][j],
+                                         si[f"{idx}_conf"][j]))
+                if d.second_order:
+                    for j in range(len(names)):
+                        for k in range(j + 1, len(names)):
+                            rows.append(_row(output, "sobol", "S2", names[j], names[k],
+                                             si["S2"][j, k], si["S2_conf"][j, k]))
+            elif d.kind == "morris":
+                si = morris_analyze.analyze(problem, plan.design.unit, y,
+                                            num_resamples=resamples, conf_level=conf_level,
+                                            num_levels=d.levels, seed=rng)
+                for j, name in enumerate(names):
+                    rows.append(_row(output, "morris", "mu_star", name, None,
+                                     si["mu_star"][j], si["mu_star_conf"][j]))
+                    rows.append(_row(output, "morris", "mu", name, None, si["mu"][j], None))
+                    rows.append(_row(output, "morris", "sigma", name, None, si["sigma"][j],
+                                     None))
+            else:
+                raise ConfigError(f"design.kind: sensitivity analysis needs a 'sobol' or "
+                                  f"'morris' design, got {d.kind!r}")
+    df = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+    return df, notes
+
+
+def _row(output, method, index, p1, p2, value, conf) -> dict:
+    value = float(value)
+    conf = None if conf is None else float(conf)
+    lo = None if conf is None else value - conf
+    hi = None if conf is None else value + conf
+    return dict(output=output, method=method, index=index, parameter=p1, parameter_2=p2,
+                value=value, conf=conf, ci_low=lo, ci_high=hi)
+
+
+def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path) -> list[Path]:
+    """Write the table (CSV and Parquet), one bar chart per output and the warnings;
+    every file atomically."""
+    from simulation import plotting
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "indices.csv", out_dir / "indices.parquet"]
+    storage.write_text_atomic(indices.to_csv(index=False), paths[0])
+    schema = pa.schema([pa.field(c, pa.string()) for c in INDEX_COLUMNS[:5]]
+                       + [pa.field(c, pa.float64()) for c in INDEX_COLUMNS[5:]])
+    storage.write_table_atomic(pa.Table.from_pandas(indices, schema=schema,
+                                                    preserve_index=False), paths[1])
+    for output in indices["output"].unique():
+        fig = plotting.sensitivity_figure(indices[indices["output"] == output], output)
+        path = out_dir / f"{output}.png"
+        tmp = out_dir / f".{output}.png.tmp"
+        fig.savefig(tmp, dpi=plotting.STYLE["dpi"], format="png")
+        tmp.replace(path)
+        paths.append(path)
+    storage.write_text_atomic("".join(f"{n}\n" for n in notes), out_dir / "warnings.txt")
+    paths.append(out_dir / "warnings.txt")
+    return paths
+
+
+def format_table(indices: pd.DataFrame) -> str:
+    """The indices as a short text table (value +/- conf)."""
+    if indices.empty:
+        return "(no indices)"
+    d = indices.copy()
+    d["value +/- conf"] = [f"{v:8.4f}" + (f" +/- {c:.4f}" if c == c and c is not None
+                                           else "") for v, c in zip(d["value"], d["conf"])]
+    d["parameter"] = [p if not q or q != q else f"{p} x {q}"
+                      for p, q in zip(d["parameter"], d["parameter_2"])]
+    return d[["output", "index", "parameter", "value +/- conf"]].to_string(index=False)
+
+
+__all__ = ["analyze", "responses", "guidance_warnings", "write_results", "format_table",
+           "SOBOL_MIN_SAMPLES", "MORRIS_MIN_TRAJECTORIES"]
