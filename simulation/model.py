@@ -18,10 +18,10 @@ from agents.firm import Firm
 from agents.vendor import Vendor
 from simulation import mechanisms as mech
 from simulation.collector import OUTPUT_COLUMNS, make_datacollector, quarter_metrics
-from simulation.config import Scenario, load_scenario
-from simulation.market import (MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, Reviews,
-                               consideration_cumweights, price_options, resolve_capacity,
-                               sample_consideration)
+from simulation.config import ConfigError, Scenario, load_scenario
+from simulation.market import (MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, Outcomes,
+                               ReviewRound, Reviews, build_reviews, consideration_cumweights,
+                               contract_outcomes, decide, resolve_capacity)
 from simulation.world import OFFSHORE, World
 
 #: Named keyword arguments of :class:`BPOModel` (the dashboard's drivers); any other
@@ -29,6 +29,8 @@ from simulation.world import OFFSHORE, World
 DRIVER_KWARGS = ("n_firms", "start_year", "end_year", "coordination_cost_decline",
                  "breach_hazard_scale", "backlash_intensity", "offshore_labour_cost_growth",
                  "captives_enabled")
+#: Values of the ``decision_path`` keyword of :class:`BPOModel`.
+DECISION_PATHS = ("vectorised", "agents")
 
 
 class BPOModel(mesa.Model):
@@ -54,6 +56,11 @@ class BPOModel(mesa.Model):
         Extra labour-cost growth in non-buyer countries, per year (default 0).
     captives_enabled : bool, optional
         Allow captive centres (default False).
+    decision_path : {"vectorised", "agents"}
+        How the quarter's reviews are decided: all at once with numpy (default), or
+        firm by firm in :meth:`Firm.step <agents.firm.Firm.step>` (the readable
+        reference; much slower). Both give bit-identical results for the same seed.
+        Not a scenario field: it does not change the scenario or its config hash.
     rng : int, SeedSequence, Generator or None
         Seed of the model's random generator (Mesa convention). All randomness comes
         from ``self.rng``.
@@ -63,7 +70,7 @@ class BPOModel(mesa.Model):
     Raises
     ------
     simulation.config.ConfigError
-        If a parameter is unknown or out of range.
+        If a parameter is unknown or out of range, or ``decision_path`` is unknown.
 
     Notes
     -----
@@ -77,8 +84,14 @@ class BPOModel(mesa.Model):
                  breach_hazard_scale: float | None = None,
                  backlash_intensity: float | None = None,
                  offshore_labour_cost_growth: float | None = None,
-                 captives_enabled: bool | None = None, rng: Any = None, **overrides: Any):
+                 captives_enabled: bool | None = None, decision_path: str = "vectorised",
+                 rng: Any = None, **overrides: Any):
+        if decision_path not in DECISION_PATHS:
+            raise ConfigError(f"decision_path: {decision_path!r} is not allowed; allowed: "
+                              + ", ".join(DECISION_PATHS))
         super().__init__(rng=rng)
+        self.decision_path = decision_path
+        self.review_round: ReviewRound | None = None  # set while agents review
         named = dict(n_firms=n_firms, start_year=start_year, end_year=end_year,
                      coordination_cost_decline=coordination_cost_decline,
                      breach_hazard_scale=breach_hazard_scale,
@@ -347,8 +360,17 @@ class BPOModel(mesa.Model):
                               self.mean_term_years / sc.contracts.term_gamma_shape, size=n)
         order = rng.permutation(n)
         if n:
-            self._review(pairs, expired, terminated, u_cons, u_choice, term_draw, order, growth,
-                         D, flows)
+            rnd = ReviewRound(
+                pairs=pairs, ended=ending[pairs], expired=expired[pairs], u_cons=u_cons,
+                u_choice=u_choice, term_draw=term_draw, order=order, growth=growth, demand=D,
+                cumw=consideration_cumweights(self.v_capacity[:nv], self.v_reputation[:nv],
+                                              self.v_specialised[:nv], self.v_active[:nv]),
+                spare=self.v_capacity[:nv] - self.v_committed[:nv], n_processes=self.n_processes)
+            if self.decision_path == "agents":
+                out = self._review_by_agents(rnd)
+            else:
+                out = self._review_vectorised(rnd)
+            self._book_flows(out, flows)
 
         # 4. firms learn from outsourced work
         self.firm_experience += np.bincount(self.p_firm, weights=(self.p_mode != MODE_INHOUSE),
@@ -360,88 +382,89 @@ class BPOModel(mesa.Model):
         self.t += 1
         self._last_flows = flows
 
-    def _review(self, pairs, expired, terminated, u_cons, u_choice, term_draw, order, growth, D,
-                flows) -> None:
-        sc, w = self.scenario_config, self.world
+    def _review_vectorised(self, rnd: ReviewRound) -> Outcomes:
+        """All reviews of the quarter at once (the default path)."""
         nv = self.n_vendor_slots
-        prev_mode = np.where(expired[pairs] | terminated[pairs], MODE_VENDOR,
-                             self.p_mode[pairs]).astype(np.int8)
-        exp_r = expired[pairs]
-        inc = np.where(exp_r, self.p_vendor[pairs], -1)
-        inc = np.where((inc >= 0) & self.v_active[np.maximum(inc, 0)], inc, -1)
-        captive_on = sc.captives.captives_enabled
-        k = 2 + sc.decision.consideration_set_size + (1 if captive_on else 0)
-        sq = np.where(prev_mode == MODE_INHOUSE, 0,
-                      np.where(prev_mode == MODE_CAPTIVE, k - 1,
-                               np.where(inc >= 0, 1, -1)))
-        hours = self.p_base_hours[pairs] * growth * D
-        rv = Reviews(pair=pairs, firm=self.p_firm[pairs], process=self.p_process[pairs],
-                     home=self.p_home[pairs], hours=hours, incumbent=inc, status_quo=sq,
-                     prev_mode=prev_mode, prev_country=self.p_country[pairs].copy())
-        cumw = consideration_cumweights(self.v_capacity[:nv], self.v_reputation[:nv],
-                                        self.v_specialised[:nv], self.v_active[:nv])
-        sampled = sample_consideration(cumw, rv.process, u_cons)
-        sampled[sampled == inc[:, None]] = -1
-        opts = price_options(self, rv, sampled)
-        choice = mech.logit_choice(opts.perceived, opts.perceived[:, 0],
-                                   sc.decision.logit_intensity, sc.decision.status_quo_inertia,
-                                   sq, u_choice, nest=opts.nest,
-                                   nest_scale=sc.decision.nest_scale)
-        r = np.arange(len(pairs))
-        chosen_v = opts.vendor[r, choice]
-        accepted = resolve_capacity(chosen_v, hours, order,
-                                    self.v_capacity[:nv] - self.v_committed[:nv])
+        rv = build_reviews(self, rnd.pairs, rnd.ended, rnd.expired, rnd.growth, rnd.demand)
+        opts, choice = decide(self, rv, rnd.u_cons, rnd.u_choice, rnd.cumw)
+        chosen_v = opts.vendor[np.arange(len(choice)), choice]
+        accepted = resolve_capacity(chosen_v, rv.hours, rnd.order, rnd.spare)
         choice = np.where(accepted, choice, 0)
-        self._apply(rv, opts, choice, term_draw, flows)
+        out = contract_outcomes(rv, opts, choice, rnd.term_draw,
+                                self.scenario_config.contracts.term_min_quarters)
+        self.apply_outcomes(rv, out)
+        s = out.signed
+        self.v_committed[:nv] += np.bincount(out.vendor[s], rv.hours[s], minlength=nv)[:nv]
+        return out
 
-    def _apply(self, rv: Reviews, opts, choice, term_draw, flows) -> None:
-        sc = self.scenario_config
-        nv = self.n_vendor_slots
-        r = np.arange(len(rv.pair))
-        new_mode = opts.mode[r, choice]
-        unchanged = (choice == rv.status_quo) & (rv.prev_mode != MODE_VENDOR)
-        change = ~unchanged
-        pairs = rv.pair[change]
-        nm = new_mode[change]
-        v = opts.vendor[r, choice][change]
-        country = opts.country[r, choice][change]
-        hours = rv.hours[change]
+    def _review_by_agents(self, rnd: ReviewRound) -> Outcomes:
+        """The same reviews, agent by agent (the readable reference path).
 
-        # contracts signed (new and renewed)
+        Each firm decides its own reviews in :meth:`Firm.step` and asks the chosen vendors
+        for capacity; each vendor answers its requests in priority order
+        (:meth:`Vendor.accept_requests`); each firm then signs its contracts
+        (:meth:`Firm.settle`) and each vendor books the hours it signed
+        (:meth:`Vendor.book_signed_hours`). Firms only read the state of the quarter's
+        start until all have decided, so the order in which agents act does not matter.
+        """
+        self.review_round = rnd
+        self.review_outcomes = Outcomes.empty(len(rnd.pairs))
+        firms = self.agents_by_type[Firm]
+        vendors = self.agents_by_type.get(Vendor)
+        firms.do("step")
+        if vendors is not None:
+            vendors.do("accept_requests")
+        firms.do("settle")
+        if vendors is not None:
+            vendors.do("book_signed_hours")
+        out, self.review_round, self.review_outcomes = self.review_outcomes, None, None
+        return out
+
+    def apply_outcomes(self, rv: Reviews, out: Outcomes) -> None:
+        """Write the outcomes of some reviews into the firm-process state.
+
+        Works on any subset of the quarter's reviews (all of them, or one firm's): every
+        write touches only the reviewed pairs and their firms. Vendors' committed hours
+        and the quarter's flows are booked separately.
+        """
+        c = out.change
+        pairs = rv.pair[c]
+        nm = out.mode[c]
         sign = nm == MODE_VENDOR
-        term_q = np.maximum(sc.contracts.term_min_quarters,
-                            np.rint(term_draw[change] * 4).astype(np.int64))
-        sp = pairs[sign]
-        self.p_vendor[pairs] = np.where(sign, v, -1)
-        self.p_acv[pairs] = opts.acv[r, choice][change]
-        self.p_hours[pairs] = np.where(nm != MODE_INHOUSE, hours, 0.0)
-        self.p_start[sp] = self.t
+        term_q = out.term_q[c]
+        country = out.country[c]
+        self.p_vendor[pairs] = np.where(sign, out.vendor[c], -1)
+        self.p_acv[pairs] = out.acv[c]
+        self.p_hours[pairs] = np.where(nm != MODE_INHOUSE, rv.hours[c], 0.0)
+        self.p_start[pairs[sign]] = self.t
         self.p_term_q[pairs] = np.where(sign, term_q, 0)
         self.p_end[pairs] = np.where(sign, self.t + term_q, -1)
-        self.p_true[pairs] = opts.true[r, choice][change]
+        self.p_true[pairs] = out.true[c]
         self.p_poor[pairs] = 0
         self.p_orphaned[rv.pair] = False
         self.p_mode[pairs] = nm
         self.p_country[pairs] = country
-        if sign.any():
-            self.v_committed[:nv] += np.bincount(v[sign], hours[sign], minlength=nv)[:nv]
-            flows["tcv"] += float((self.p_acv[sp] * term_q[sign] / 4.0).sum())
-            flows["n_signed"] += int(sign.sum())
-            self.n_signed_total += int(sign.sum())
-        # captives
+        # captive centres: a firm's captive country, cleared when its last captive goes
         cap = nm == MODE_CAPTIVE
         if cap.any():
-            self.firm_captive[rv.firm[change][cap]] = country[cap]
-        left_captive = rv.prev_mode[change] == MODE_CAPTIVE
+            self.firm_captive[rv.firm[c][cap]] = country[cap]
+        left_captive = rv.prev_mode[c] == MODE_CAPTIVE
         if left_captive.any():
-            firms = np.unique(rv.firm[change][left_captive])
+            firms = np.unique(rv.firm[c][left_captive])
             P = self.n_processes
             still = (self.p_mode.reshape(-1, P)[firms] == MODE_CAPTIVE).any(axis=1)
             self.firm_captive[firms[~still]] = -1
-        prev_out = rv.prev_mode[change] != MODE_INHOUSE
-        flows["n_backsourced"] += int((prev_out & (nm == MODE_INHOUSE)).sum())
-        home = rv.home[change]
-        flows["n_reshored"] += int(((rv.prev_country[change] != home) & (country == home)).sum())
+
+    def _book_flows(self, out: Outcomes, flows: dict) -> None:
+        """Add the quarter's contract flows from the outcomes of all its reviews."""
+        s = out.signed
+        n_signed = int(s.sum())
+        if n_signed:
+            flows["tcv"] += float(out.tcv[s].sum())
+            flows["n_signed"] += n_signed
+            self.n_signed_total += n_signed
+        flows["n_backsourced"] += int(out.backsourced.sum())
+        flows["n_reshored"] += int(out.reshored.sum())
 
     def _vendor_quarter(self, yi: int) -> None:
         sc, w = self.scenario_config, self.world
@@ -535,4 +558,4 @@ class BPOModel(mesa.Model):
         return acv_by_country_frame(self)
 
 
-__all__ = ["BPOModel", "OUTPUT_COLUMNS", "DRIVER_KWARGS"]
+__all__ = ["BPOModel", "OUTPUT_COLUMNS", "DRIVER_KWARGS", "DECISION_PATHS"]
