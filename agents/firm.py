@@ -49,7 +49,8 @@ class Firm(mesa.Agent):
             return
         rv = build_reviews(model, rnd.pairs[rows], rnd.ended[rows], rnd.expired[rows],
                            rnd.growth, rnd.demand)
-        opts, choice = decide(model, rv, rnd.u_cons[rows], rnd.u_choice[rows], rnd.cumw)
+        opts, choice = decide(model, rv, rnd.u_cons[rows], rnd.u_choice[rows],
+                             rnd.consideration)
         self._decision = (rows, rv, opts, choice)
         priority = rnd.priority
         for i, row in enumerate(range(rows.start, rows.stop)):

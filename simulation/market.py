@@ -60,38 +60,74 @@ class Options:
         return self.mode[0] if len(self.mode) else np.zeros(0, dtype=np.int8)
 
 
-def consideration_cumweights(capacity, reputation, specialised, active):
-    """Cumulative sampling weights per process, shape ``(n_processes, n_vendors)``.
+@dataclass
+class ConsiderationIndex:
+    """Inverse-CDF tables for drawing consideration sets, one per process.
+
+    For process p, ``vendors[p]`` holds the vendor slots that can be drawn (active, offering
+    p, positive weight), increasing, and ``cumw[p]`` the running sum of their weights. Its
+    size is the number of (vendor, process) offers: nothing here is firms x vendors or
+    reviews x vendors.
+    """
+
+    vendors: list          # per process: ndarray of int, vendor slots
+    cumw: list             # per process: ndarray of float, running sum of weights
+    n_slots: int           # number of vendor slots (drawn indices are < n_slots)
+
+
+def consideration_index(capacity, reputation, specialised, active) -> ConsiderationIndex:
+    """Sampling tables of the consideration sets (see :class:`ConsiderationIndex`).
 
     A vendor's chance to enter a consideration set for process p is proportional to its
-    visibility (capacity, hours/year) x reputation (0-1), among active vendors offering p.
+    visibility (capacity, hours/year) x reputation (0-1), among active vendors offering p
+    (assumption: buyers hear of large, reputable vendors first).
+
+    Parameters
+    ----------
+    capacity, reputation : ndarray, shape (n_vendors,)
+    specialised : ndarray of bool, shape (n_vendors, n_processes)
+    active : ndarray of bool, shape (n_vendors,)
+
+    Notes
+    -----
+    Only vendors with positive weight are kept; their running sums equal those of the
+    full vector (adding a zero weight changes no sum), so draws are the same as an
+    inverse CDF over all vendor slots, at a cost that grows with the log of the offers.
     """
-    w = (capacity * reputation * active)[None, :] * specialised.T
-    return np.cumsum(w, axis=1)
+    w = capacity * reputation * active
+    vendors, cumw = [], []
+    for p in range(specialised.shape[1]):
+        wp = w * specialised[:, p]
+        ids = np.flatnonzero(wp > 0)
+        vendors.append(ids)
+        cumw.append(np.cumsum(wp[ids]))
+    return ConsiderationIndex(vendors=vendors, cumw=cumw, n_slots=len(w))
 
 
-def sample_consideration(cumw, process, u):
+def sample_consideration(index: ConsiderationIndex, process, u):
     """Draw consideration sets: vendor indices of shape ``(n, k)``, -1 where none.
 
     Parameters
     ----------
-    cumw : ndarray, shape (n_processes, n_vendors)
-        From :func:`consideration_cumweights`.
+    index : ConsiderationIndex
+        From :func:`consideration_index`.
     process : ndarray of int, shape (n,)
     u : ndarray, shape (n, k)
         Uniform draws. Draws are with replacement; repeats within a row become -1.
     """
     n, k = u.shape
     out = np.full((n, k), -1, dtype=np.int64)
-    if cumw.shape[1] == 0 or k == 0:
+    if index.n_slots == 0 or k == 0:
         return out
     for p in np.unique(process):
         rows = np.nonzero(process == p)[0]
-        total = cumw[p, -1]
-        if total <= 0:
+        cum = index.cumw[p]
+        if len(cum) == 0 or cum[-1] <= 0:
             continue
-        out[rows] = np.searchsorted(cumw[p], u[rows] * total, side="right")
-    out = np.minimum(out, cumw.shape[1] - 1)
+        # a draw at the very top of the CDF (u * total rounding up to total) falls on the
+        # last vendor slot, as an inverse CDF over all slots would
+        ids = np.r_[index.vendors[p], index.n_slots - 1]
+        out[rows] = ids[np.searchsorted(cum, u[rows] * cum[-1], side="right")]
     if k > 1:  # drop repeats within a row (keep the first occurrence)
         srt = np.sort(out, axis=1)
         order = np.argsort(out, axis=1, kind="stable")
@@ -274,7 +310,7 @@ class ReviewRound:
     order: np.ndarray         # priority order of the requests (a permutation of range(n))
     growth: float             # work-volume growth factor since start_year
     demand: float             # demand multiplier of the quarter
-    cumw: np.ndarray          # (n_processes, n_vendor_slots): consideration_cumweights
+    consideration: "ConsiderationIndex"  # the vendors' sampling tables (consideration_index)
     spare: np.ndarray         # (n_vendor_slots,): spare capacity, hours/year, at the start
     n_processes: int
 
@@ -326,7 +362,7 @@ def build_reviews(model, pairs, ended, expired, growth, demand) -> Reviews:
                    prev_country=model.p_country[pairs].copy())
 
 
-def decide(model, rv: Reviews, u_cons, u_choice, cumw):
+def decide(model, rv: Reviews, u_cons, u_choice, consideration):
     """The make-or-buy choice of each review, before vendors check their capacity.
 
     Draws the consideration set (the incumbent is never drawn twice), prices every option
@@ -340,8 +376,8 @@ def decide(model, rv: Reviews, u_cons, u_choice, cumw):
     u_cons : ndarray, shape (n, consideration_set_size)
     u_choice : ndarray, shape (n,)
         The reviews' rows of the quarter's draws.
-    cumw : ndarray, shape (n_processes, n_vendor_slots)
-        From :func:`consideration_cumweights`.
+    consideration : ConsiderationIndex
+        From :func:`consideration_index`.
 
     Returns
     -------
@@ -350,7 +386,7 @@ def decide(model, rv: Reviews, u_cons, u_choice, cumw):
         Chosen option column per review.
     """
     dc = model.scenario_config.decision
-    sampled = sample_consideration(cumw, rv.process, u_cons)
+    sampled = sample_consideration(consideration, rv.process, u_cons)
     sampled[sampled == rv.incumbent[:, None]] = -1
     opts = price_options(model, rv, sampled)
     choice = mech.logit_choice(opts.perceived, opts.perceived[:, 0], dc.logit_intensity,

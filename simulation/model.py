@@ -20,7 +20,7 @@ from simulation import mechanisms as mech
 from simulation.collector import OUTPUT_COLUMNS, make_datacollector, quarter_metrics
 from simulation.config import ConfigError, Scenario, load_scenario
 from simulation.market import (MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, Outcomes,
-                               ReviewRound, Reviews, build_reviews, consideration_cumweights,
+                               ReviewRound, Reviews, build_reviews, consideration_index,
                                contract_outcomes, decide, resolve_capacity)
 from simulation.world import OFFSHORE, World
 
@@ -138,24 +138,29 @@ class BPOModel(mesa.Model):
         self.firm_experience = np.zeros(F)
         self.firm_captive = np.full(F, -1, dtype=np.int64)
 
-        # firm-process pairs (pair = firm * P + process)
+        # firm-process pairs (pair = firm * P + process). Integer state uses the smallest
+        # dtype that holds it (memory at a million firms x 11 processes; see
+        # docs/performance.md).
         NP = F * P
-        self.p_firm = np.repeat(np.arange(F), P)
-        self.p_process = np.tile(np.arange(P), F)
-        self.p_home = self.firm_home[self.p_firm]
+        self.n_pairs = NP
+        self.p_firm = np.repeat(np.arange(F, dtype=np.int32), P)
+        self.p_process = np.tile(np.arange(P, dtype=np.int8), F)
+        self.p_home = self.firm_home.astype(np.int16)[self.p_firm]
         self.p_mode = np.zeros(NP, dtype=np.int8)
-        self.p_vendor = np.full(NP, -1, dtype=np.int64)
+        self.p_vendor = np.full(NP, -1, dtype=np.int32)
         self.p_country = self.p_home.copy()
         self.p_acv = np.zeros(NP)
         self.p_hours = np.zeros(NP)
-        self.p_start = np.zeros(NP, dtype=np.int64)
-        self.p_end = np.full(NP, -1, dtype=np.int64)
-        self.p_term_q = np.zeros(NP, dtype=np.int64)
+        self.p_start = np.zeros(NP, dtype=np.int32)
+        self.p_end = np.full(NP, -1, dtype=np.int32)
+        self.p_term_q = np.zeros(NP, dtype=np.int32)
         self.p_true = np.zeros(NP)
-        self.p_poor = np.zeros(NP, dtype=np.int64)
+        self.p_poor = np.zeros(NP, dtype=np.int32)
         self.p_orphaned = np.zeros(NP, dtype=bool)
         self.p_base_hours = self.firm_employees[self.p_firm] * pr.labour_intensity[
             self.p_process] * mech.HOURS_PER_FTE_YEAR
+        # the quarter's uniforms for every pair, drawn into the same buffers every quarter
+        self._u_pairs = np.empty((3, NP))
 
         # vendors (growable arrays)
         self.n_vendor_slots = 0
@@ -302,56 +307,67 @@ class BPOModel(mesa.Model):
         self.v_pending_step[:nv][arrive] = -1
 
         # 2. the quarter's draws for every pair, in a fixed order
-        NP = len(self.p_mode)
-        u_breach = rng.random(NP)
-        u_term = rng.random(NP)
-        u_review = rng.random(NP)
+        NP = self.n_pairs
+        u_breach = rng.random(NP, out=self._u_pairs[0])
+        u_term = rng.random(NP, out=self._u_pairs[1])
+        u_review = rng.random(NP, out=self._u_pairs[2])
 
+        # breaches of outsourced work (vendor contracts and captives); the arithmetic runs
+        # on the outsourced pairs only (`oi`), the vendor rules on vendor pairs only (`vi`)
         mode = self.p_mode
         is_v = mode == MODE_VENDOR
-        out = mode != MODE_INHOUSE
-        P_ = self.p_process
-        sens = pr.data_sensitivity[P_]
-        vs = np.where(is_v, self.p_vendor, 0)
-        loc = w.location[self.p_home, self.p_country]
-        off_mult = np.where(loc == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
-        sec = np.where(is_v, self.v_security_mult[vs], 1.0)
-        sshare = sens / pr.data_sensitivity.sum()
-        hz = mech.breach_hazard(w.breach_hazard_q[self.p_country], sshare, sec, off_mult,
+        vi = np.flatnonzero(is_v)
+        oi = np.flatnonzero(mode != MODE_INHOUSE)
+        is_v_o = is_v[oi]
+        sens_o = pr.data_sensitivity[self.p_process[oi]]
+        vs_o = np.where(is_v_o, self.p_vendor[oi], 0)
+        country_o = self.p_country[oi]
+        loc_o = w.location.ravel()[self.p_home[oi].astype(np.intp) * w.n_countries + country_o]
+        off_mult = np.where(loc_o == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
+        sec = np.where(is_v_o, self.v_security_mult[vs_o], 1.0)
+        sshare = sens_o / pr.data_sensitivity.sum()
+        hz = mech.breach_hazard(w.breach_hazard_q[country_o], sshare, sec, off_mult,
                                 sc.risk.breach_hazard_scale)
-        breached = out & (u_breach < hz)
-        nb = int(breached.sum())
+        br_o = u_breach[oi] < hz
+        bi = oi[br_o]  # breached pairs, increasing
+        nb = len(bi)
         if nb:
-            impact = w.breach_cost_usd_m[self.p_home[breached], yi] * 1e6 * sens[breached] * (
-                1.0 + np.where(is_v[breached], w.third_party_premium, 0.0))
+            impact = w.breach_cost_usd_m[self.p_home[bi], yi] * 1e6 * sens_o[br_o] * (
+                1.0 + np.where(is_v[bi], w.third_party_premium, 0.0))
             flows["n_breaches"] = nb
             flows["breach_loss"] = float(impact.sum())
-            hits = np.bincount(self.p_vendor[breached & is_v], minlength=nv)[:nv]
+            hits = np.bincount(self.p_vendor[bi[is_v[bi]]], minlength=nv)[:nv]
             self.v_reputation[:nv] *= (1.0 - sc.vendors.reputation_breach_penalty) ** hits
-        term_breach = breached & is_v & (u_term < sc.risk.breach_termination_prob)
+        breached = np.zeros(NP, dtype=bool)
+        breached[bi] = True
+        term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
 
-        # poor value: realised all-in cost vs today's in-house cost
-        inhouse_now = self.p_hours * w.labour_cost[self.p_home, yi] * pr.wage_multiplier[P_] \
-            * sc.labour.cost_to_wage_ratio
-        poor = is_v & (self.p_true > inhouse_now * (1.0 + sc.decision.poor_value_tolerance))
-        self.p_poor = np.where(poor, self.p_poor + 1, 0)
-        term_poor = is_v & (self.p_poor >= sc.decision.poor_value_quarters)
+        # poor value: realised all-in cost vs today's in-house cost (the counter is 0
+        # off contract: every pair leaving a contract is reset when it is reviewed)
+        inhouse_now = self.p_hours[vi] * w.labour_cost[self.p_home[vi], yi] \
+            * pr.wage_multiplier[self.p_process[vi]] * sc.labour.cost_to_wage_ratio
+        poor = self.p_true[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
+        n_poor = np.where(poor, self.p_poor[vi] + 1, 0)
+        self.p_poor[vi] = n_poor
+        term_poor = n_poor >= sc.decision.poor_value_quarters
 
-        terminated = is_v & (term_breach | term_poor | self.p_orphaned)
-        expired = is_v & ~terminated & (self.p_end <= t)
+        terminated = term_breach | term_poor | self.p_orphaned[vi]
+        expired = ~terminated & (self.p_end[vi] <= t)
         ending = terminated | expired
-        n_end = int(ending.sum())
+        ei = vi[ending]  # pairs whose contract ends, increasing
+        n_end = len(ei)
         if n_end:
-            self.v_committed[:nv] -= np.bincount(self.p_vendor[ending], self.p_hours[ending],
+            self.v_committed[:nv] -= np.bincount(self.p_vendor[ei], self.p_hours[ei],
                                                  minlength=nv)[:nv]
             np.maximum(self.v_committed[:nv], 0.0, out=self.v_committed[:nv])
         flows["n_terminations"] = int(terminated.sum())
         self.n_ended_total += n_end
 
         # 3. reviews: forced (contract ended) and periodic (in-house and captive work)
-        hazard_rev = ~is_v & (u_review < sc.decision.review_hazard * D)
-        rev_mask = ending | hazard_rev
-        pairs = np.nonzero(rev_mask)[0]
+        rev_mask = u_review < sc.decision.review_hazard * D
+        rev_mask[vi] = False
+        rev_mask[ei] = True
+        pairs = np.flatnonzero(rev_mask)
         n = len(pairs)
         k_set = sc.decision.consideration_set_size
         u_cons = rng.random((n, k_set))
@@ -360,11 +376,13 @@ class BPOModel(mesa.Model):
                               self.mean_term_years / sc.contracts.term_gamma_shape, size=n)
         order = rng.permutation(n)
         if n:
+            ended_by_expiry = np.zeros(NP, dtype=bool)
+            ended_by_expiry[vi[expired]] = True
             rnd = ReviewRound(
-                pairs=pairs, ended=ending[pairs], expired=expired[pairs], u_cons=u_cons,
+                pairs=pairs, ended=is_v[pairs], expired=ended_by_expiry[pairs], u_cons=u_cons,
                 u_choice=u_choice, term_draw=term_draw, order=order, growth=growth, demand=D,
-                cumw=consideration_cumweights(self.v_capacity[:nv], self.v_reputation[:nv],
-                                              self.v_specialised[:nv], self.v_active[:nv]),
+                consideration=consideration_index(self.v_capacity[:nv], self.v_reputation[:nv],
+                                                  self.v_specialised[:nv], self.v_active[:nv]),
                 spare=self.v_capacity[:nv] - self.v_committed[:nv], n_processes=self.n_processes)
             if self.decision_path == "agents":
                 out = self._review_by_agents(rnd)
@@ -373,8 +391,8 @@ class BPOModel(mesa.Model):
             self._book_flows(out, flows)
 
         # 4. firms learn from outsourced work
-        self.firm_experience += np.bincount(self.p_firm, weights=(self.p_mode != MODE_INHOUSE),
-                                            minlength=len(self.firm_experience)) / 4.0
+        self.firm_experience += np.count_nonzero(
+            self.p_mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
 
         # 5. vendors: accounts, learning, pricing, capacity, exit, entry
         self._vendor_quarter(yi)
@@ -386,7 +404,7 @@ class BPOModel(mesa.Model):
         """All reviews of the quarter at once (the default path)."""
         nv = self.n_vendor_slots
         rv = build_reviews(self, rnd.pairs, rnd.ended, rnd.expired, rnd.growth, rnd.demand)
-        opts, choice = decide(self, rv, rnd.u_cons, rnd.u_choice, rnd.cumw)
+        opts, choice = decide(self, rv, rnd.u_cons, rnd.u_choice, rnd.consideration)
         chosen_v = opts.vendor[np.arange(len(choice)), choice]
         accepted = resolve_capacity(chosen_v, rv.hours, rnd.order, rnd.spare)
         choice = np.where(accepted, choice, 0)
@@ -474,12 +492,13 @@ class BPOModel(mesa.Model):
         if nv == 0:
             return
         act = self.v_active[:nv]
-        is_v = self.p_mode == MODE_VENDOR
-        pv = self.p_vendor[is_v]
-        revenue = np.bincount(pv, self.p_acv[is_v], minlength=nv)[:nv] / 4.0
+        vi = np.flatnonzero(self.p_mode == MODE_VENDOR)
+        pv = self.p_vendor[vi]
+        acv_v = self.p_acv[vi]
+        revenue = np.bincount(pv, acv_v, minlength=nv)[:nv] / 4.0
         wage_v = w.labour_cost[self.v_country[:nv], yi] * sc.labour.cost_to_wage_ratio \
             * vc.vendor_efficiency * self.v_learning[:nv]
-        work_cost = np.bincount(pv, self.p_hours[is_v] * pr.wage_multiplier[self.p_process[is_v]],
+        work_cost = np.bincount(pv, self.p_hours[vi] * pr.wage_multiplier[self.p_process[vi]],
                                 minlength=nv)[:nv] * wage_v[:] / 4.0
         idle = np.maximum(self.v_capacity[:nv] - self.v_committed[:nv], 0.0)
         idle_cost = idle * wage_v * vc.idle_cost_fraction / 4.0
@@ -521,7 +540,7 @@ class BPOModel(mesa.Model):
         if exits.any():
             self.v_active[:nv] &= ~exits
             gone = np.nonzero(exits)[0]
-            self.p_orphaned |= is_v & np.isin(self.p_vendor, gone)
+            self.p_orphaned[vi[exits[pv]]] = True
             for i in gone:
                 self.vendor_agents.pop(int(i)).remove()
         # entry where margins are attractive
@@ -530,7 +549,7 @@ class BPOModel(mesa.Model):
             vc.target_after_tax_margin
         attract = min(max(margin, 0.0) / max(vc.target_after_tax_margin, 1e-9), 5.0)
         n_new = int(self.rng.poisson(vc.entry_rate * attract))
-        acv_c = np.bincount(self.v_country[pv], self.p_acv[is_v], minlength=w.n_countries) \
+        acv_c = np.bincount(self.v_country[pv], acv_v, minlength=w.n_countries) \
             if len(pv) else np.zeros(w.n_countries)
         n_c, p_c = self._vendor_country_draw_args(acv_c)
         countries = self.rng.choice(n_c, size=n_new, p=p_c)
