@@ -48,9 +48,26 @@ def machine() -> str:
             f"numpy {np.__version__}; load average {load}")
 
 
-def time_steps(model, n: int) -> float:
-    """Seconds per step over ``n`` steps of ``model``."""
-    t = time.perf_counter()
-    for _ in range(n):
-        model.step()
-    return (time.perf_counter() - t) / n
+def model_at(n_firms: int, year: int, seed: int, **kw):
+    """A benchmark-market model run (vectorised) up to the start of ``year``."""
+    from simulation.model import BPOModel
+
+    m = BPOModel(rng=seed, **scaled_market(n_firms), **kw)
+    m.run_for(m.quarter_index(year, 1) - m.t)
+    return m
+
+
+def side_by_side(step_a, step_b, n: int, after=None) -> tuple[float, float]:
+    """Mean seconds per call of two step functions, called alternately ``n`` times each
+    (so that both see the same machine load); ``after(i)`` runs after the i-th pair."""
+    ta = tb = 0.0
+    for i in range(n):
+        t = time.perf_counter()
+        step_a()
+        ta += time.perf_counter() - t
+        t = time.perf_counter()
+        step_b()
+        tb += time.perf_counter() - t
+        if after is not None:
+            after(i)
+    return ta / n, tb / n

@@ -12,35 +12,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, scaled_market  # noqa: E402
+from _common import machine, model_at, side_by_side  # noqa: E402
 from numpy_bound import NumpyQuarter  # noqa: E402
-
-from simulation.model import BPOModel  # noqa: E402
 
 
 def measure(n_firms: int, quarters: int, from_year: int, seed: int) -> dict:
     """Seconds per quarter of the model and of the bound, side by side."""
-    model = BPOModel(rng=seed, **scaled_market(n_firms))
-    model.run_for(model.quarter_index(from_year, 1) - model.t)
+    model = model_at(n_firms, from_year, seed)
     bound = NumpyQuarter(model)
-    t_model = t_bound = 0.0
     signed0 = model.n_signed_total
-    for q in range(quarters):
-        t = time.perf_counter()
-        model.step()
-        t_model += time.perf_counter() - t
-        t = time.perf_counter()
-        bound.quarter()
-        t_bound += time.perf_counter() - t
-        if q == 0:  # same state, same draws: the same reviews, about the same choices
-            check = (model.n_signed_total - signed0, bound.n_signed, bound.n_reviews)
-    return dict(firms=n_firms, model=t_model / quarters, bound=t_bound / quarters,
-                check=check)
+    check = []
+
+    def first_quarter(i):  # same state, same draws: the same reviews, about the same choices
+        if i == 0:
+            check.extend([model.n_signed_total - signed0, bound.n_signed, bound.n_reviews])
+
+    t_model, t_bound = side_by_side(model.step, bound.quarter, quarters, first_quarter)
+    return dict(firms=n_firms, model=t_model, bound=t_bound, check=check)
 
 
 def main(argv=None) -> None:

@@ -21,29 +21,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, scaled_market  # noqa: E402
+from _common import machine, model_at, scaled_market, side_by_side  # noqa: E402
 
 from simulation.model import BPOModel  # noqa: E402
 
 
 def window(n_firms: int, quarters: int, from_year: int, seed: int) -> tuple[float, float]:
     """Seconds per quarter (vectorised, agents) over the same quarters from one state."""
-    fast = BPOModel(rng=seed, **scaled_market(n_firms))
-    ref = BPOModel(rng=seed, **scaled_market(n_firms))
-    start = fast.quarter_index(from_year, 1) - fast.t
-    fast.run_for(start)
-    ref.run_for(start)
+    fast = model_at(n_firms, from_year, seed)
+    ref = model_at(n_firms, from_year, seed)
     ref.decision_path = "agents"
-    t_fast = t_ref = 0.0
-    for _ in range(quarters):
-        t = time.perf_counter()
-        fast.step()
-        t_fast += time.perf_counter() - t
-        t = time.perf_counter()
-        ref.step()
-        t_ref += time.perf_counter() - t
+    t_fast, t_ref = side_by_side(fast.step, ref.step, quarters)
     pd.testing.assert_frame_equal(fast.quarterly(), ref.quarterly(), check_exact=True)
-    return t_fast / quarters, t_ref / quarters
+    return t_fast, t_ref
 
 
 def full_run(n_firms: int, seed: int, path: str) -> float:
