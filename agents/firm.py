@@ -25,8 +25,9 @@ class Firm(mesa.Agent):
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
+        # agent-by-agent path only (None otherwise, so that a million firms stay small):
         self._decision = None   # this quarter's reviews, options and choices
-        self._rejected: list[int] = []
+        self._rejected: list[int] | None = None   # review rows the vendors turned down
 
     # -------------------------------------------------- agent-by-agent decision path
     def step(self) -> None:
@@ -41,7 +42,7 @@ class Firm(mesa.Agent):
         """
         model = self.model
         rnd = model.review_round
-        self._decision, self._rejected = None, []
+        self._decision, self._rejected = None, None
         if rnd is None:
             return
         rows = rnd.rows_of_firm(self.index)
@@ -62,6 +63,8 @@ class Firm(mesa.Agent):
     def hear_rejection(self, row: int) -> None:
         """A vendor had no room for the request of review ``row``: that work stays
         in-house."""
+        if self._rejected is None:
+            self._rejected = []
         self._rejected.append(row)
 
     def settle(self) -> None:
@@ -76,7 +79,8 @@ class Firm(mesa.Agent):
         rnd = model.review_round
         rows, rv, opts, choice = self._decision
         choice = choice.copy()
-        choice[np.asarray(self._rejected, dtype=np.int64) - rows.start] = 0
+        if self._rejected:
+            choice[np.asarray(self._rejected, dtype=np.int64) - rows.start] = 0
         out = contract_outcomes(rv, opts, choice, rnd.term_draw[rows],
                                 model.scenario_config.contracts.term_min_quarters)
         model.apply_outcomes(rv, out)
@@ -84,7 +88,7 @@ class Firm(mesa.Agent):
         for i in np.nonzero(out.signed)[0]:
             model.vendor_agents[int(out.vendor[i])].confirm_contract(rows.start + int(i),
                                                                      float(rv.hours[i]))
-        self._decision, self._rejected = None, []
+        self._decision, self._rejected = None, None
 
     @property
     def home_iso3(self) -> str:

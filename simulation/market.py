@@ -1,10 +1,19 @@
 """Market mechanics: the reviews of a quarter, from consideration sets to signed contracts.
 
-A review is one firm-process pair deciding its sourcing. All reviews of a quarter go
-through :func:`price_options` and :func:`choose` together (the vectorised path); a single
-review is the same call with ``n = 1``. Nothing here allocates an array of size
-firms x vendors: consideration sets are drawn by inverse-CDF sampling on one cumulative
-weight vector per process, so the cost is proportional to reviews x set size.
+A review is one firm-process pair deciding its sourcing. The quarter's reviews share a
+:class:`ReviewRound` (their random draws and the market snapshot). The decision functions
+work on any number of reviews: the vectorised path calls them once with all reviews of
+the quarter, the agent-by-agent path once per firm with that firm's reviews
+(:meth:`agents.firm.Firm.step`), and both give the same results bit for bit:
+
+:func:`build_reviews` -> :func:`decide` (:func:`sample_consideration`,
+:func:`price_options`, :func:`mechanisms.logit_choice`) -> :func:`resolve_capacity`
+(or :meth:`agents.vendor.Vendor.accept_requests`) -> :func:`contract_outcomes`.
+
+Nothing here allocates an array of size firms x vendors or reviews x vendors:
+consideration sets are drawn by inverse-CDF sampling on one cumulative weight vector per
+process (:class:`ConsiderationIndex`), so the cost is proportional to reviews x set size
+(x the log of the number of vendors).
 
 Option columns of the ``(n, k)`` option arrays:
 

@@ -92,6 +92,7 @@ class BPOModel(mesa.Model):
         super().__init__(rng=rng)
         self.decision_path = decision_path
         self.review_round: ReviewRound | None = None  # set while agents review
+        self.review_outcomes: Outcomes | None = None  # filled by firms while they settle
         named = dict(n_firms=n_firms, start_year=start_year, end_year=end_year,
                      coordination_cost_decline=coordination_cost_decline,
                      breach_hazard_scale=breach_hazard_scale,
