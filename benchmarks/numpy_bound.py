@@ -7,12 +7,14 @@ per-vendor and per-process factor folded into small tables once per quarter, so 
 pair or review is touched by as few full-size operations as possible. Per element it does
 the same work as the model:
 
-* every pair: three uniform draws; outsourced pairs: breach hazard and test,
-  poor-value test, termination and expiry; the review mask;
+* every pair: three uniform draws; outsourced pairs: breach test (against the hazard
+  set at signing, as the model does), poor-value test, termination and expiry; the
+  review mask;
 * every review: consideration set (inverse CDF per process, repeats dropped), the
   all-in cost of in-house and of each vendor option (fee, coordination, governance,
   breach loss, backlash, political risk, transition), the hidden-cost bias, the nested
-  logit choice, first-come capacity resolution, and the new contract state;
+  logit choice, first-come capacity resolution, and the new contract state (with its
+  breach hazard);
 * every vendor pair after the reviews: vendor revenue and cost sums, and the output
   sums (ACV by location, office, vendor and country); firms' experience.
 
@@ -51,7 +53,7 @@ class NumpyQuarter:
         self.rng.bit_generator.state = model.rng.bit_generator.state
         self.P = model.n_processes
         for name in ("p_mode", "p_vendor", "p_country", "p_home", "p_process", "p_acv",
-                     "p_hours", "p_true", "p_end", "p_poor", "p_orphaned", "p_base_hours",
+                     "p_hours", "p_true", "p_end", "p_poor", "p_orphaned", "p_base_hours", "p_hazard",
                      "firm_experience"):
             setattr(self, name, getattr(model, name).copy())
         nv = model.n_vendor_slots
@@ -106,9 +108,8 @@ class NumpyQuarter:
         for i in range(3):
             rng.random(len(u[i]), out=u[i])
         vi = np.flatnonzero(self.p_mode == 1)
-        h, c, p, v = self.p_home[vi], self.p_country[vi], self.p_process[vi], self.p_vendor[vi]
-        hz = np.minimum(hz_hc[h, c] * sshare[p] * self.v_security_mult[v], 1.0)
-        br = u[0, vi] < hz
+        h, p, v = self.p_home[vi], self.p_process[vi], self.p_vendor[vi]
+        br = u[0, vi] < self.p_hazard[vi]  # the hazard is set when a contract is signed
         self.breach_loss = float((loss_h[h[br]] * sens[p[br]]).sum()) * (
             1 + w.third_party_premium)
         self.v_reputation *= (1.0 - vc.reputation_breach_penalty) ** np.bincount(
@@ -221,6 +222,8 @@ class NumpyQuarter:
         self.p_hours[pairs] = np.where(sign, hours, 0.0)
         self.p_true[pairs] = np.where(sign, cost[np.arange(n), col], cost_in)
         self.p_end[sp] = t + tq
+        self.p_hazard[sp] = np.minimum(hz_hc[home[sign], vcty[cs]] * sshare[proc[sign]]
+                                       * self.v_security_mult[cs], 1.0)
         self.p_poor[pairs] = 0
         self.p_orphaned[pairs] = False
         self.v_committed += np.bincount(cs, hours[sign], minlength=len(vcty))

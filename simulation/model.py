@@ -158,6 +158,7 @@ class BPOModel(mesa.Model):
         self.p_true = np.zeros(NP)
         self.p_poor = np.zeros(NP, dtype=np.int32)
         self.p_orphaned = np.zeros(NP, dtype=bool)
+        self.p_hazard = np.zeros(NP)  # breach hazard per quarter of outsourced work
         self.p_base_hours = self.firm_employees[self.p_firm] * pr.labour_intensity[
             self.p_process] * mech.HOURS_PER_FTE_YEAR
         # the quarter's uniforms for every pair, drawn into the same buffers every quarter
@@ -313,28 +314,19 @@ class BPOModel(mesa.Model):
         u_term = rng.random(NP, out=self._u_pairs[1])
         u_review = rng.random(NP, out=self._u_pairs[2])
 
-        # breaches of outsourced work (vendor contracts and captives); the arithmetic runs
-        # on the outsourced pairs only (`oi`), the vendor rules on vendor pairs only (`vi`)
+        # breaches of outsourced work (vendor contracts and captives), with the hazard
+        # fixed when the arrangement began (p_hazard); the rules run on outsourced pairs
+        # only (`oi`) and vendor pairs only (`vi`)
         mode = self.p_mode
         is_v = mode == MODE_VENDOR
         vi = np.flatnonzero(is_v)
         oi = np.flatnonzero(mode != MODE_INHOUSE)
-        is_v_o = is_v[oi]
-        sens_o = pr.data_sensitivity[self.p_process[oi]]
-        vs_o = np.where(is_v_o, self.p_vendor[oi], 0)
-        country_o = self.p_country[oi]
-        loc_o = w.location.ravel()[self.p_home[oi].astype(np.intp) * w.n_countries + country_o]
-        off_mult = np.where(loc_o == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
-        sec = np.where(is_v_o, self.v_security_mult[vs_o], 1.0)
-        sshare = sens_o / pr.data_sensitivity.sum()
-        hz = mech.breach_hazard(w.breach_hazard_q[country_o], sshare, sec, off_mult,
-                                sc.risk.breach_hazard_scale)
-        br_o = u_breach[oi] < hz
-        bi = oi[br_o]  # breached pairs, increasing
+        bi = oi[u_breach[oi] < self.p_hazard[oi]]  # breached pairs, increasing
         nb = len(bi)
         if nb:
-            impact = w.breach_cost_usd_m[self.p_home[bi], yi] * 1e6 * sens_o[br_o] * (
-                1.0 + np.where(is_v[bi], w.third_party_premium, 0.0))
+            impact = w.breach_cost_usd_m[self.p_home[bi], yi] * 1e6 \
+                * pr.data_sensitivity[self.p_process[bi]] * (
+                    1.0 + np.where(is_v[bi], w.third_party_premium, 0.0))
             flows["n_breaches"] = nb
             flows["breach_loss"] = float(impact.sum())
             hits = np.bincount(self.p_vendor[bi[is_v[bi]]], minlength=nv)[:nv]
@@ -463,6 +455,9 @@ class BPOModel(mesa.Model):
         self.p_orphaned[rv.pair] = False
         self.p_mode[pairs] = nm
         self.p_country[pairs] = country
+        outsourced = nm != MODE_INHOUSE
+        self.p_hazard[pairs] = np.where(outsourced, self.breach_hazard(
+            pairs, np.where(sign, out.vendor[c], -1), country), 0.0)
         # captive centres: a firm's captive country, cleared when its last captive goes
         cap = nm == MODE_CAPTIVE
         if cap.any():
@@ -473,6 +468,34 @@ class BPOModel(mesa.Model):
             P = self.n_processes
             still = (self.p_mode.reshape(-1, P)[firms] == MODE_CAPTIVE).any(axis=1)
             self.firm_captive[firms[~still]] = -1
+
+    def breach_hazard(self, pairs, vendor, country) -> np.ndarray:
+        """Breach hazard per quarter of outsourced work (:func:`mechanisms.breach_hazard`).
+
+        Parameters
+        ----------
+        pairs : ndarray of int, shape (n,)
+            Firm-process pairs.
+        vendor : ndarray of int, shape (n,)
+            Vendor doing the work, -1 for a captive centre.
+        country : ndarray of int, shape (n,)
+            Country where the work is done.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            Probability of a breach in a quarter. It depends only on the arrangement (the
+            vendor's security, the country, the process), so it is computed once when an
+            arrangement begins.
+        """
+        sc, w = self.scenario_config, self.world
+        sens = w.processes.data_sensitivity
+        sshare = sens[self.p_process[pairs]] / sens.sum()
+        sec = np.where(vendor >= 0, self.v_security_mult[np.maximum(vendor, 0)], 1.0)
+        loc = w.location.ravel()[self.p_home[pairs].astype(np.intp) * w.n_countries + country]
+        off_mult = np.where(loc == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
+        return mech.breach_hazard(w.breach_hazard_q[country], sshare, sec, off_mult,
+                                  sc.risk.breach_hazard_scale)
 
     def _book_flows(self, out: Outcomes, flows: dict) -> None:
         """Add the quarter's contract flows from the outcomes of all its reviews."""
