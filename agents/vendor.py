@@ -5,6 +5,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from simulation.market import CAPACITY_TOLERANCE_HOURS
+
 
 class Vendor(mesa.Agent):
     """A BPO vendor: a country, a capacity, process specialisations, a unit cost that falls
@@ -22,6 +24,47 @@ class Vendor(mesa.Agent):
     def __init__(self, model, index: int):
         super().__init__(model)
         self.index = index
+        self._requests: list[tuple[int, int, float, object]] = []
+        self._signed: list[tuple[int, float]] = []
+
+    # -------------------------------------------------- agent-by-agent decision path
+    def receive_request(self, firm, row: int, priority: int, hours: float) -> None:
+        """A firm chose this vendor in review ``row`` for ``hours`` hours per year;
+        ``priority`` is the review's rank in the quarter's first-come order."""
+        self._requests.append((priority, row, hours, firm))
+
+    def accept_requests(self) -> None:
+        """Answer this quarter's requests in priority order.
+
+        The vendor accepts requests while they fit in its spare capacity at the start of
+        the quarter (+ 1e-6 hours of rounding slack); at the first that does not fit it
+        closes its book, and rejects the rest. The vectorised path applies the same rule
+        to all vendors at once (:func:`simulation.market.resolve_capacity`).
+        """
+        spare = self.model.review_round.spare[self.index]
+        booked = 0.0
+        book_open = True
+        for _priority, row, hours, firm in sorted(self._requests, key=lambda r: r[0]):
+            if book_open and booked + hours <= spare + CAPACITY_TOLERANCE_HOURS:
+                booked += hours
+            else:
+                book_open = False
+                firm.hear_rejection(row)
+        self._requests = []
+
+    def confirm_contract(self, row: int, hours: float) -> None:
+        """A firm signed the contract of review ``row`` for ``hours`` hours per year."""
+        self._signed.append((row, hours))
+
+    def book_signed_hours(self) -> None:
+        """Add the hours signed this quarter to the committed hours (in review order)."""
+        if not self._signed:
+            return
+        total = 0.0
+        for _row, hours in sorted(self._signed):
+            total += hours
+        self.model.v_committed[self.index] += total
+        self._signed = []
 
     @property
     def country_iso3(self) -> str:

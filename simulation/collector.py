@@ -80,15 +80,18 @@ def quarter_metrics(model) -> dict:
     w = model.world
     scale = model.firms_per_agent / 1e9
     is_v = model.p_mode == MODE_VENDOR
-    acv = model.p_acv[is_v]
+    vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
+    acv = model.p_acv[vi]
     total = float(acv.sum())
-    loc = w.location[model.p_home[is_v], model.p_country[is_v]]
+    country = model.p_country[vi]
+    nc = w.n_countries
+    loc = w.location.ravel()[model.p_home[vi].astype(np.intp) * nc + country]
     by_loc = np.bincount(loc, acv, minlength=3)
-    front = w.processes.front_office[model.p_process[is_v]]
+    front = w.processes.front_office[model.p_process[vi]]
     fo = float(acv[front].sum())
     cap_val = float(model.p_acv[model.p_mode == MODE_CAPTIVE].sum())
     nv = model.n_vendor_slots
-    vend_acv = np.bincount(model.p_vendor[is_v], acv, minlength=nv)[:nv] if nv else np.zeros(0)
+    vend_acv = np.bincount(model.p_vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
     hhi = float(((vend_acv / total) ** 2).sum()) if total > 0 else 0.0
     flows = model._last_flows
     if total > 0:  # shares from their own parts, so rounding cannot push them past 1
@@ -97,7 +100,7 @@ def quarter_metrics(model) -> dict:
     else:
         s_loc = np.array([1.0, 0.0, 0.0])
         s_front = 0.0
-    acv_country = np.bincount(model.p_country[is_v], acv, minlength=w.n_countries) * scale
+    acv_country = np.bincount(country, acv, minlength=nc) * scale
     return {
         "year": model.cal_year, "quarter": model.cal_quarter,
         "market_acv_usd_bn": total * scale,

@@ -18,10 +18,10 @@ from agents.firm import Firm
 from agents.vendor import Vendor
 from simulation import mechanisms as mech
 from simulation.collector import OUTPUT_COLUMNS, make_datacollector, quarter_metrics
-from simulation.config import Scenario, load_scenario
-from simulation.market import (MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, Reviews,
-                               consideration_cumweights, price_options, resolve_capacity,
-                               sample_consideration)
+from simulation.config import ConfigError, Scenario, load_scenario
+from simulation.market import (MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, Outcomes,
+                               ReviewRound, Reviews, build_reviews, consideration_index,
+                               contract_outcomes, decide, refused_choice, resolve_capacity)
 from simulation.world import OFFSHORE, World
 
 #: Named keyword arguments of :class:`BPOModel` (the dashboard's drivers); any other
@@ -29,6 +29,8 @@ from simulation.world import OFFSHORE, World
 DRIVER_KWARGS = ("n_firms", "start_year", "end_year", "coordination_cost_decline",
                  "breach_hazard_scale", "backlash_intensity", "offshore_labour_cost_growth",
                  "captives_enabled")
+#: Values of the ``decision_path`` keyword of :class:`BPOModel`.
+DECISION_PATHS = ("vectorised", "agents")
 
 
 class BPOModel(mesa.Model):
@@ -54,6 +56,11 @@ class BPOModel(mesa.Model):
         Extra labour-cost growth in non-buyer countries, per year (default 0).
     captives_enabled : bool, optional
         Allow captive centres (default False).
+    decision_path : {"vectorised", "agents"}
+        How the quarter's reviews are decided: all at once with numpy (default), or
+        firm by firm in :meth:`Firm.step <agents.firm.Firm.step>` (the readable
+        reference; much slower). Both give bit-identical results for the same seed.
+        Not a scenario field: it does not change the scenario or its config hash.
     rng : int, SeedSequence, Generator or None
         Seed of the model's random generator (Mesa convention). All randomness comes
         from ``self.rng``.
@@ -63,7 +70,7 @@ class BPOModel(mesa.Model):
     Raises
     ------
     simulation.config.ConfigError
-        If a parameter is unknown or out of range.
+        If a parameter is unknown or out of range, or ``decision_path`` is unknown.
 
     Notes
     -----
@@ -77,8 +84,15 @@ class BPOModel(mesa.Model):
                  breach_hazard_scale: float | None = None,
                  backlash_intensity: float | None = None,
                  offshore_labour_cost_growth: float | None = None,
-                 captives_enabled: bool | None = None, rng: Any = None, **overrides: Any):
+                 captives_enabled: bool | None = None, decision_path: str = "vectorised",
+                 rng: Any = None, **overrides: Any):
+        if decision_path not in DECISION_PATHS:
+            raise ConfigError(f"decision_path: {decision_path!r} is not allowed; allowed: "
+                              + ", ".join(DECISION_PATHS))
         super().__init__(rng=rng)
+        self.decision_path = decision_path
+        self.review_round: ReviewRound | None = None  # set while agents review
+        self.review_outcomes: Outcomes | None = None  # filled by firms while they settle
         named = dict(n_firms=n_firms, start_year=start_year, end_year=end_year,
                      coordination_cost_decline=coordination_cost_decline,
                      breach_hazard_scale=breach_hazard_scale,
@@ -125,24 +139,30 @@ class BPOModel(mesa.Model):
         self.firm_experience = np.zeros(F)
         self.firm_captive = np.full(F, -1, dtype=np.int64)
 
-        # firm-process pairs (pair = firm * P + process)
+        # firm-process pairs (pair = firm * P + process). Integer state uses the smallest
+        # dtype that holds it (memory at a million firms x 11 processes; see
+        # docs/performance.md).
         NP = F * P
-        self.p_firm = np.repeat(np.arange(F), P)
-        self.p_process = np.tile(np.arange(P), F)
-        self.p_home = self.firm_home[self.p_firm]
+        self.n_pairs = NP
+        self.p_firm = np.repeat(np.arange(F, dtype=np.int32), P)
+        self.p_process = np.tile(np.arange(P, dtype=np.int8), F)
+        self.p_home = self.firm_home.astype(np.int16)[self.p_firm]
         self.p_mode = np.zeros(NP, dtype=np.int8)
-        self.p_vendor = np.full(NP, -1, dtype=np.int64)
+        self.p_vendor = np.full(NP, -1, dtype=np.int32)
         self.p_country = self.p_home.copy()
         self.p_acv = np.zeros(NP)
         self.p_hours = np.zeros(NP)
-        self.p_start = np.zeros(NP, dtype=np.int64)
-        self.p_end = np.full(NP, -1, dtype=np.int64)
-        self.p_term_q = np.zeros(NP, dtype=np.int64)
+        self.p_start = np.zeros(NP, dtype=np.int32)
+        self.p_end = np.full(NP, -1, dtype=np.int32)
+        self.p_term_q = np.zeros(NP, dtype=np.int32)
         self.p_true = np.zeros(NP)
-        self.p_poor = np.zeros(NP, dtype=np.int64)
+        self.p_poor = np.zeros(NP, dtype=np.int32)
         self.p_orphaned = np.zeros(NP, dtype=bool)
+        self.p_hazard = np.zeros(NP)  # breach hazard per quarter of outsourced work
         self.p_base_hours = self.firm_employees[self.p_firm] * pr.labour_intensity[
             self.p_process] * mech.HOURS_PER_FTE_YEAR
+        # the quarter's uniforms for every pair, drawn into the same buffers every quarter
+        self._u_pairs = np.empty((3, NP))
 
         # vendors (growable arrays)
         self.n_vendor_slots = 0
@@ -289,56 +309,58 @@ class BPOModel(mesa.Model):
         self.v_pending_step[:nv][arrive] = -1
 
         # 2. the quarter's draws for every pair, in a fixed order
-        NP = len(self.p_mode)
-        u_breach = rng.random(NP)
-        u_term = rng.random(NP)
-        u_review = rng.random(NP)
+        NP = self.n_pairs
+        u_breach = rng.random(NP, out=self._u_pairs[0])
+        u_term = rng.random(NP, out=self._u_pairs[1])
+        u_review = rng.random(NP, out=self._u_pairs[2])
 
+        # breaches of outsourced work (vendor contracts and captives), with the hazard
+        # fixed when the arrangement began (p_hazard); the rules run on outsourced pairs
+        # only (`oi`) and vendor pairs only (`vi`)
         mode = self.p_mode
         is_v = mode == MODE_VENDOR
-        out = mode != MODE_INHOUSE
-        P_ = self.p_process
-        sens = pr.data_sensitivity[P_]
-        vs = np.where(is_v, self.p_vendor, 0)
-        loc = w.location[self.p_home, self.p_country]
-        off_mult = np.where(loc == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
-        sec = np.where(is_v, self.v_security_mult[vs], 1.0)
-        sshare = sens / pr.data_sensitivity.sum()
-        hz = mech.breach_hazard(w.breach_hazard_q[self.p_country], sshare, sec, off_mult,
-                                sc.risk.breach_hazard_scale)
-        breached = out & (u_breach < hz)
-        nb = int(breached.sum())
+        vi = np.flatnonzero(is_v)
+        oi = np.flatnonzero(mode != MODE_INHOUSE)
+        bi = oi[u_breach[oi] < self.p_hazard[oi]]  # breached pairs, increasing
+        nb = len(bi)
         if nb:
-            impact = w.breach_cost_usd_m[self.p_home[breached], yi] * 1e6 * sens[breached] * (
-                1.0 + np.where(is_v[breached], w.third_party_premium, 0.0))
+            impact = w.breach_cost_usd_m[self.p_home[bi], yi] * 1e6 \
+                * pr.data_sensitivity[self.p_process[bi]] * (
+                    1.0 + np.where(is_v[bi], w.third_party_premium, 0.0))
             flows["n_breaches"] = nb
             flows["breach_loss"] = float(impact.sum())
-            hits = np.bincount(self.p_vendor[breached & is_v], minlength=nv)[:nv]
+            hits = np.bincount(self.p_vendor[bi[is_v[bi]]], minlength=nv)[:nv]
             self.v_reputation[:nv] *= (1.0 - sc.vendors.reputation_breach_penalty) ** hits
-        term_breach = breached & is_v & (u_term < sc.risk.breach_termination_prob)
+        breached = np.zeros(NP, dtype=bool)
+        breached[bi] = True
+        term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
 
-        # poor value: realised all-in cost vs today's in-house cost
-        inhouse_now = self.p_hours * w.labour_cost[self.p_home, yi] * pr.wage_multiplier[P_] \
-            * sc.labour.cost_to_wage_ratio
-        poor = is_v & (self.p_true > inhouse_now * (1.0 + sc.decision.poor_value_tolerance))
-        self.p_poor = np.where(poor, self.p_poor + 1, 0)
-        term_poor = is_v & (self.p_poor >= sc.decision.poor_value_quarters)
+        # poor value: realised all-in cost vs today's in-house cost (the counter is 0
+        # off contract: every pair leaving a contract is reset when it is reviewed)
+        inhouse_now = self.p_hours[vi] * w.labour_cost[self.p_home[vi], yi] \
+            * pr.wage_multiplier[self.p_process[vi]] * sc.labour.cost_to_wage_ratio
+        poor = self.p_true[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
+        n_poor = np.where(poor, self.p_poor[vi] + 1, 0)
+        self.p_poor[vi] = n_poor
+        term_poor = n_poor >= sc.decision.poor_value_quarters
 
-        terminated = is_v & (term_breach | term_poor | self.p_orphaned)
-        expired = is_v & ~terminated & (self.p_end <= t)
+        terminated = term_breach | term_poor | self.p_orphaned[vi]
+        expired = ~terminated & (self.p_end[vi] <= t)
         ending = terminated | expired
-        n_end = int(ending.sum())
+        ei = vi[ending]  # pairs whose contract ends, increasing
+        n_end = len(ei)
         if n_end:
-            self.v_committed[:nv] -= np.bincount(self.p_vendor[ending], self.p_hours[ending],
+            self.v_committed[:nv] -= np.bincount(self.p_vendor[ei], self.p_hours[ei],
                                                  minlength=nv)[:nv]
             np.maximum(self.v_committed[:nv], 0.0, out=self.v_committed[:nv])
         flows["n_terminations"] = int(terminated.sum())
         self.n_ended_total += n_end
 
         # 3. reviews: forced (contract ended) and periodic (in-house and captive work)
-        hazard_rev = ~is_v & (u_review < sc.decision.review_hazard * D)
-        rev_mask = ending | hazard_rev
-        pairs = np.nonzero(rev_mask)[0]
+        rev_mask = u_review < sc.decision.review_hazard * D
+        rev_mask[vi] = False
+        rev_mask[ei] = True
+        pairs = np.flatnonzero(rev_mask)
         n = len(pairs)
         k_set = sc.decision.consideration_set_size
         u_cons = rng.random((n, k_set))
@@ -347,12 +369,23 @@ class BPOModel(mesa.Model):
                               self.mean_term_years / sc.contracts.term_gamma_shape, size=n)
         order = rng.permutation(n)
         if n:
-            self._review(pairs, expired, terminated, u_cons, u_choice, term_draw, order, growth,
-                         D, flows)
+            ended_by_expiry = np.zeros(NP, dtype=bool)
+            ended_by_expiry[vi[expired]] = True
+            rnd = ReviewRound(
+                pairs=pairs, ended=is_v[pairs], expired=ended_by_expiry[pairs], u_cons=u_cons,
+                u_choice=u_choice, term_draw=term_draw, order=order, growth=growth, demand=D,
+                consideration=consideration_index(self.v_capacity[:nv], self.v_reputation[:nv],
+                                                  self.v_specialised[:nv], self.v_active[:nv]),
+                spare=self.v_capacity[:nv] - self.v_committed[:nv], n_processes=self.n_processes)
+            if self.decision_path == "agents":
+                out = self._review_by_agents(rnd)
+            else:
+                out = self._review_vectorised(rnd)
+            self._book_flows(out, flows)
 
         # 4. firms learn from outsourced work
-        self.firm_experience += np.bincount(self.p_firm, weights=(self.p_mode != MODE_INHOUSE),
-                                            minlength=len(self.firm_experience)) / 4.0
+        self.firm_experience += np.count_nonzero(
+            self.p_mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
 
         # 5. vendors: accounts, learning, pricing, capacity, exit, entry
         self._vendor_quarter(yi)
@@ -360,90 +393,120 @@ class BPOModel(mesa.Model):
         self.t += 1
         self._last_flows = flows
 
-    def _review(self, pairs, expired, terminated, u_cons, u_choice, term_draw, order, growth, D,
-                flows) -> None:
-        sc, w = self.scenario_config, self.world
+    def _review_vectorised(self, rnd: ReviewRound) -> Outcomes:
+        """All reviews of the quarter at once (the default path)."""
         nv = self.n_vendor_slots
-        prev_mode = np.where(expired[pairs] | terminated[pairs], MODE_VENDOR,
-                             self.p_mode[pairs]).astype(np.int8)
-        exp_r = expired[pairs]
-        inc = np.where(exp_r, self.p_vendor[pairs], -1)
-        inc = np.where((inc >= 0) & self.v_active[np.maximum(inc, 0)], inc, -1)
-        captive_on = sc.captives.captives_enabled
-        k = 2 + sc.decision.consideration_set_size + (1 if captive_on else 0)
-        sq = np.where(prev_mode == MODE_INHOUSE, 0,
-                      np.where(prev_mode == MODE_CAPTIVE, k - 1,
-                               np.where(inc >= 0, 1, -1)))
-        hours = self.p_base_hours[pairs] * growth * D
-        rv = Reviews(pair=pairs, firm=self.p_firm[pairs], process=self.p_process[pairs],
-                     home=self.p_home[pairs], hours=hours, incumbent=inc, status_quo=sq,
-                     prev_mode=prev_mode, prev_country=self.p_country[pairs].copy())
-        cumw = consideration_cumweights(self.v_capacity[:nv], self.v_reputation[:nv],
-                                        self.v_specialised[:nv], self.v_active[:nv])
-        sampled = sample_consideration(cumw, rv.process, u_cons)
-        sampled[sampled == inc[:, None]] = -1
-        opts = price_options(self, rv, sampled)
-        choice = mech.logit_choice(opts.perceived, opts.perceived[:, 0],
-                                   sc.decision.logit_intensity, sc.decision.status_quo_inertia,
-                                   sq, u_choice, nest=opts.nest,
-                                   nest_scale=sc.decision.nest_scale)
-        r = np.arange(len(pairs))
-        chosen_v = opts.vendor[r, choice]
-        accepted = resolve_capacity(chosen_v, hours, order,
-                                    self.v_capacity[:nv] - self.v_committed[:nv])
-        # a refused review keeps an in-house or captive status quo, else goes in-house
-        sq_ok = (sq >= 0) & (opts.mode[r, np.maximum(sq, 0)] != MODE_VENDOR)
-        choice = np.where(accepted, choice, np.where(sq_ok, sq, 0))
-        self._apply(rv, opts, choice, term_draw, flows)
+        rv = build_reviews(self, rnd.pairs, rnd.ended, rnd.expired, rnd.growth, rnd.demand)
+        opts, choice = decide(self, rv, rnd.u_cons, rnd.u_choice, rnd.consideration)
+        chosen_v = opts.vendor[np.arange(len(choice)), choice]
+        accepted = resolve_capacity(chosen_v, rv.hours, rnd.order, rnd.spare)
+        choice = np.where(accepted, choice, refused_choice(rv, opts))
+        out = contract_outcomes(rv, opts, choice, rnd.term_draw,
+                                self.scenario_config.contracts.term_min_quarters)
+        self.apply_outcomes(rv, out)
+        s = out.signed
+        self.v_committed[:nv] += np.bincount(out.vendor[s], rv.hours[s], minlength=nv)[:nv]
+        return out
 
-    def _apply(self, rv: Reviews, opts, choice, term_draw, flows) -> None:
-        sc = self.scenario_config
-        nv = self.n_vendor_slots
-        r = np.arange(len(rv.pair))
-        new_mode = opts.mode[r, choice]
-        unchanged = (choice == rv.status_quo) & (rv.prev_mode != MODE_VENDOR)
-        change = ~unchanged
-        pairs = rv.pair[change]
-        nm = new_mode[change]
-        v = opts.vendor[r, choice][change]
-        country = opts.country[r, choice][change]
-        hours = rv.hours[change]
+    def _review_by_agents(self, rnd: ReviewRound) -> Outcomes:
+        """The same reviews, agent by agent (the readable reference path).
 
-        # contracts signed (new and renewed)
+        Each firm decides its own reviews in :meth:`Firm.step` and asks the chosen vendors
+        for capacity; each vendor answers its requests in priority order
+        (:meth:`Vendor.accept_requests`); each firm then signs its contracts
+        (:meth:`Firm.settle`) and each vendor books the hours it signed
+        (:meth:`Vendor.book_signed_hours`). Firms only read the state of the quarter's
+        start until all have decided, so the order in which agents act does not matter.
+        """
+        self.review_round = rnd
+        self.review_outcomes = Outcomes.empty(len(rnd.pairs))
+        firms = self.agents_by_type[Firm]
+        vendors = self.agents_by_type.get(Vendor)
+        firms.do("step")
+        if vendors is not None:
+            vendors.do("accept_requests")
+        firms.do("settle")
+        if vendors is not None:
+            vendors.do("book_signed_hours")
+        out, self.review_round, self.review_outcomes = self.review_outcomes, None, None
+        return out
+
+    def apply_outcomes(self, rv: Reviews, out: Outcomes) -> None:
+        """Write the outcomes of some reviews into the firm-process state.
+
+        Works on any subset of the quarter's reviews (all of them, or one firm's): every
+        write touches only the reviewed pairs and their firms. Vendors' committed hours
+        and the quarter's flows are booked separately.
+        """
+        c = out.change
+        pairs = rv.pair[c]
+        nm = out.mode[c]
         sign = nm == MODE_VENDOR
-        term_q = np.maximum(sc.contracts.term_min_quarters,
-                            np.rint(term_draw[change] * 4).astype(np.int64))
-        sp = pairs[sign]
-        self.p_vendor[pairs] = np.where(sign, v, -1)
-        self.p_acv[pairs] = opts.acv[r, choice][change]
-        self.p_hours[pairs] = np.where(nm != MODE_INHOUSE, hours, 0.0)
-        self.p_start[sp] = self.t
+        term_q = out.term_q[c]
+        country = out.country[c]
+        self.p_vendor[pairs] = np.where(sign, out.vendor[c], -1)
+        self.p_acv[pairs] = out.acv[c]
+        self.p_hours[pairs] = np.where(nm != MODE_INHOUSE, rv.hours[c], 0.0)
+        self.p_start[pairs[sign]] = self.t
         self.p_term_q[pairs] = np.where(sign, term_q, 0)
         self.p_end[pairs] = np.where(sign, self.t + term_q, -1)
-        self.p_true[pairs] = opts.true[r, choice][change]
+        self.p_true[pairs] = out.true[c]
         self.p_poor[pairs] = 0
         self.p_orphaned[rv.pair] = False
         self.p_mode[pairs] = nm
         self.p_country[pairs] = country
-        if sign.any():
-            self.v_committed[:nv] += np.bincount(v[sign], hours[sign], minlength=nv)[:nv]
-            flows["tcv"] += float((self.p_acv[sp] * term_q[sign] / 4.0).sum())
-            flows["n_signed"] += int(sign.sum())
-            self.n_signed_total += int(sign.sum())
-        # captives
+        outsourced = nm != MODE_INHOUSE
+        self.p_hazard[pairs] = np.where(outsourced, self.breach_hazard(
+            pairs, np.where(sign, out.vendor[c], -1), country), 0.0)
+        # captive centres: a firm's captive country, cleared when its last captive goes
         cap = nm == MODE_CAPTIVE
         if cap.any():
-            self.firm_captive[rv.firm[change][cap]] = country[cap]
-        left_captive = rv.prev_mode[change] == MODE_CAPTIVE
+            self.firm_captive[rv.firm[c][cap]] = country[cap]
+        left_captive = rv.prev_mode[c] == MODE_CAPTIVE
         if left_captive.any():
-            firms = np.unique(rv.firm[change][left_captive])
+            firms = np.unique(rv.firm[c][left_captive])
             P = self.n_processes
             still = (self.p_mode.reshape(-1, P)[firms] == MODE_CAPTIVE).any(axis=1)
             self.firm_captive[firms[~still]] = -1
-        prev_out = rv.prev_mode[change] != MODE_INHOUSE
-        flows["n_backsourced"] += int((prev_out & (nm == MODE_INHOUSE)).sum())
-        home = rv.home[change]
-        flows["n_reshored"] += int(((rv.prev_country[change] != home) & (country == home)).sum())
+
+    def breach_hazard(self, pairs, vendor, country) -> np.ndarray:
+        """Breach hazard per quarter of outsourced work (:func:`mechanisms.breach_hazard`).
+
+        Parameters
+        ----------
+        pairs : ndarray of int, shape (n,)
+            Firm-process pairs.
+        vendor : ndarray of int, shape (n,)
+            Vendor doing the work, -1 for a captive centre.
+        country : ndarray of int, shape (n,)
+            Country where the work is done.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            Probability of a breach in a quarter. It depends only on the arrangement (the
+            vendor's security, the country, the process), so it is computed once when an
+            arrangement begins.
+        """
+        sc, w = self.scenario_config, self.world
+        sens = w.processes.data_sensitivity
+        sshare = sens[self.p_process[pairs]] / sens.sum()
+        sec = np.where(vendor >= 0, self.v_security_mult[np.maximum(vendor, 0)], 1.0)
+        loc = w.location.ravel()[self.p_home[pairs].astype(np.intp) * w.n_countries + country]
+        off_mult = np.where(loc == OFFSHORE, sc.risk.offshore_breach_hazard_multiplier, 1.0)
+        return mech.breach_hazard(w.breach_hazard_q[country], sshare, sec, off_mult,
+                                  sc.risk.breach_hazard_scale)
+
+    def _book_flows(self, out: Outcomes, flows: dict) -> None:
+        """Add the quarter's contract flows from the outcomes of all its reviews."""
+        s = out.signed
+        n_signed = int(s.sum())
+        if n_signed:
+            flows["tcv"] += float(out.tcv[s].sum())
+            flows["n_signed"] += n_signed
+            self.n_signed_total += n_signed
+        flows["n_backsourced"] += int(out.backsourced.sum())
+        flows["n_reshored"] += int(out.reshored.sum())
 
     def _vendor_quarter(self, yi: int) -> None:
         sc, w = self.scenario_config, self.world
@@ -453,12 +516,13 @@ class BPOModel(mesa.Model):
         if nv == 0:
             return
         act = self.v_active[:nv]
-        is_v = self.p_mode == MODE_VENDOR
-        pv = self.p_vendor[is_v]
-        revenue = np.bincount(pv, self.p_acv[is_v], minlength=nv)[:nv] / 4.0
+        vi = np.flatnonzero(self.p_mode == MODE_VENDOR)
+        pv = self.p_vendor[vi]
+        acv_v = self.p_acv[vi]
+        revenue = np.bincount(pv, acv_v, minlength=nv)[:nv] / 4.0
         wage_v = w.labour_cost[self.v_country[:nv], yi] * sc.labour.cost_to_wage_ratio \
             * vc.vendor_efficiency * self.v_learning[:nv]
-        work_cost = np.bincount(pv, self.p_hours[is_v] * pr.wage_multiplier[self.p_process[is_v]],
+        work_cost = np.bincount(pv, self.p_hours[vi] * pr.wage_multiplier[self.p_process[vi]],
                                 minlength=nv)[:nv] * wage_v[:] / 4.0
         idle = np.maximum(self.v_capacity[:nv] - self.v_committed[:nv], 0.0)
         idle_cost = idle * wage_v * vc.idle_cost_fraction / 4.0
@@ -500,7 +564,7 @@ class BPOModel(mesa.Model):
         if exits.any():
             self.v_active[:nv] &= ~exits
             gone = np.nonzero(exits)[0]
-            self.p_orphaned |= is_v & np.isin(self.p_vendor, gone)
+            self.p_orphaned[vi[exits[pv]]] = True
             for i in gone:
                 self.vendor_agents.pop(int(i)).remove()
         # entry where margins are attractive
@@ -509,7 +573,7 @@ class BPOModel(mesa.Model):
             vc.target_after_tax_margin
         attract = min(max(margin, 0.0) / max(vc.target_after_tax_margin, 1e-9), 5.0)
         n_new = int(self.rng.poisson(vc.entry_rate * attract))
-        acv_c = np.bincount(self.v_country[pv], self.p_acv[is_v], minlength=w.n_countries) \
+        acv_c = np.bincount(self.v_country[pv], acv_v, minlength=w.n_countries) \
             if len(pv) else np.zeros(w.n_countries)
         n_c, p_c = self._vendor_country_draw_args(acv_c)
         countries = self.rng.choice(n_c, size=n_new, p=p_c)
@@ -537,4 +601,4 @@ class BPOModel(mesa.Model):
         return acv_by_country_frame(self)
 
 
-__all__ = ["BPOModel", "OUTPUT_COLUMNS", "DRIVER_KWARGS"]
+__all__ = ["BPOModel", "OUTPUT_COLUMNS", "DRIVER_KWARGS", "DECISION_PATHS"]

@@ -1,0 +1,70 @@
+"""Benchmark group 1: the vectorised decision path against the agent-by-agent path.
+
+Same scenario (the benchmark market, 10,000 firms by default), same seed, one process.
+Two models are built and run with the vectorised path to ``--from-year``; then the same
+``--quarters`` quarters are timed with each path, alternately, and their outputs checked
+to be identical (switching paths mid-run is allowed because both give the same results).
+``--full`` also times a whole run (2000-2030 and the spin-up) with each path; the agent
+path takes minutes. Goal: speed-up >= 50x.
+
+Run: ``python benchmarks/bench_paths.py [--firms 10000] [--quarters 8] [--full]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, model_at, scaled_market, side_by_side  # noqa: E402
+
+from simulation.model import BPOModel  # noqa: E402
+
+
+def window(n_firms: int, quarters: int, from_year: int, seed: int) -> tuple[float, float]:
+    """Seconds per quarter (vectorised, agents) over the same quarters from one state."""
+    fast = model_at(n_firms, from_year, seed)
+    ref = model_at(n_firms, from_year, seed)
+    ref.decision_path = "agents"
+    t_fast, t_ref = side_by_side(fast.step, ref.step, quarters)
+    pd.testing.assert_frame_equal(fast.quarterly(), ref.quarterly(), check_exact=True)
+    return t_fast, t_ref
+
+
+def full_run(n_firms: int, seed: int, path: str) -> float:
+    """Seconds for a whole run (construction with spin-up, then 2000-2030)."""
+    t = time.perf_counter()
+    m = BPOModel(rng=seed, decision_path=path, **scaled_market(n_firms))
+    m.run()
+    return time.perf_counter() - t
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--firms", type=int, default=10_000)
+    ap.add_argument("--quarters", type=int, default=8)
+    ap.add_argument("--from-year", type=int, default=2015)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--full", action="store_true", help="also time whole runs (slow)")
+    a = ap.parse_args(argv)
+    print("== group 1: vectorised vs agent-by-agent decision path ==")
+    print("machine:", machine())
+    fast, ref = window(a.firms, a.quarters, a.from_year, a.seed)
+    print(f"{a.firms:,} firms, {a.quarters} quarters from {a.from_year}Q1 (outputs identical):")
+    print(f"  vectorised {fast:.4f} s/quarter, agents {ref:.3f} s/quarter, speed-up "
+          f"{ref / fast:.0f}x (goal >= 50x: {'met' if ref / fast >= 50 else 'NOT met'})",
+          flush=True)
+    if a.full:
+        fast = full_run(a.firms, a.seed, "vectorised")
+        ref = full_run(a.firms, a.seed, "agents")
+        print(f"  whole run: vectorised {fast:.1f} s, agents {ref:.1f} s, speed-up "
+              f"{ref / fast:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
