@@ -27,6 +27,11 @@ n_reshored             flow     work done abroad brought back to the home countr
                                 or an onshore vendor)
 =====================  =======  ============================================================
 
+Extra columns: ``tcv_signed_bpo_usd_bn`` (flow; the part of ``tcv_signed_usd_bn`` from
+business processes, i.e. all but IT services, for the published 2015 ITO/BPO split),
+``n_contracts_signed_cum``, ``n_contracts_active``, ``n_contracts_ended_cum`` (contract
+conservation) and ``captive_value_usd_bn``.
+
 An empty market (no ACV) reports ``share_onshore = 1`` and ``share_back_office = 1`` so
 that shares always sum to 1; ``n_vendors`` and ``market_acv_usd_bn`` show it is empty.
 Yearly values: stocks are the mean of the year's quarters (shares recomputed from the
@@ -50,8 +55,8 @@ OUTPUT_COLUMNS = (
     "n_terminations", "n_backsourced", "n_reshored")
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
-                       "captive_value_usd_bn")
-FLOW_COLUMNS = ("tcv_signed_usd_bn", "n_breaches", "breach_loss_usd_bn", "n_terminations",
+                       "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
+FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn", "n_terminations",
                 "n_backsourced", "n_reshored")
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
                 ("share_front_office", "share_back_office"))
@@ -105,6 +110,7 @@ def quarter_metrics(model) -> dict:
         "year": model.cal_year, "quarter": model.cal_quarter,
         "market_acv_usd_bn": total * scale,
         "tcv_signed_usd_bn": flows["tcv"] * scale,
+        "tcv_signed_bpo_usd_bn": flows["tcv_bpo"] * scale,
         "share_onshore": float(s_loc[0]), "share_nearshore": float(s_loc[1]),
         "share_offshore": float(s_loc[2]),
         "share_front_office": float(s_front), "share_back_office": float(1.0 - s_front),

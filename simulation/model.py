@@ -298,7 +298,8 @@ class BPOModel(mesa.Model):
             sc.contracts.term_drift_start_year, sc.contracts.term_drift_end_year))
         self.demand = D = mech.demand_multiplier(t, sc.demand.shocks, self.quarter_index)
         growth = (1.0 + sc.demand.demand_growth) ** (yf - sc.time.start_year)
-        flows = dict(tcv=0.0, n_signed=0, n_breaches=0, breach_loss=0.0, n_terminations=0,
+        flows = dict(tcv=0.0, tcv_bpo=0.0, n_signed=0, n_breaches=0, breach_loss=0.0,
+                     n_terminations=0,
                      n_backsourced=0, n_reshored=0)
 
         # 1. capacity ordered earlier arrives
@@ -381,7 +382,7 @@ class BPOModel(mesa.Model):
                 out = self._review_by_agents(rnd)
             else:
                 out = self._review_vectorised(rnd)
-            self._book_flows(out, flows)
+            self._book_flows(out, flows, pairs)
 
         # 4. firms learn from outsourced work
         self.firm_experience += np.count_nonzero(
@@ -497,12 +498,15 @@ class BPOModel(mesa.Model):
         return mech.breach_hazard(w.breach_hazard_q[country], sshare, sec, off_mult,
                                   sc.risk.breach_hazard_scale)
 
-    def _book_flows(self, out: Outcomes, flows: dict) -> None:
-        """Add the quarter's contract flows from the outcomes of all its reviews."""
+    def _book_flows(self, out: Outcomes, flows: dict, pairs: np.ndarray) -> None:
+        """Add the quarter's contract flows from the outcomes of all its reviews
+        (``pairs``: the reviewed pairs, in the order of ``out``)."""
         s = out.signed
         n_signed = int(s.sum())
         if n_signed:
             flows["tcv"] += float(out.tcv[s].sum())
+            bpo = s & ~self.world.processes.ito[self.p_process[pairs]]
+            flows["tcv_bpo"] += float(out.tcv[bpo].sum())
             flows["n_signed"] += n_signed
             self.n_signed_total += n_signed
         flows["n_backsourced"] += int(out.backsourced.sum())

@@ -232,6 +232,11 @@ class Processes:
     data_sensitivity: np.ndarray      # 0-1
     customer_facing: np.ndarray       # bool
     asset_specificity: np.ndarray     # 0-1 (Williamson 1985)
+    ito: np.ndarray                   # bool: IT outsourcing (ITO) rather than BPO
+
+    #: Processes counted as IT outsourcing when the published ITO/BPO split (2015) is
+    #: compared with the model; all others are business process outsourcing.
+    ITO_PROCESSES = ("it_services",)
 
     @property
     def n(self) -> int:
@@ -253,6 +258,7 @@ class Processes:
             data_sensitivity=df["data_sensitivity"].to_numpy(float),
             customer_facing=df["customer_facing"].map(truth).to_numpy(bool),
             asset_specificity=df["asset_specificity"].to_numpy(float),
+            ito=df["process"].isin(cls.ITO_PROCESSES).to_numpy(bool),
         )
 
 
