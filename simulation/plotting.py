@@ -38,6 +38,14 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray
     return fig, axes
 
 
+def _year_axis(ax) -> None:
+    """x axis in calendar years: whole-year ticks, no offset notation (also for the
+    dashboard's quarterly data, whose years are decimal)."""
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
+
+
 def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = None,
                        band: pd.DataFrame | None = None, title: str | None = None) -> Figure:
     """Market size over time: ACV of active contracts and TCV signed per year, USD bn.
@@ -68,8 +76,7 @@ def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = No
             ax.plot(published["year"][~ver], published["value_usd_bn"][~ver], "o",
                     mfc="none", color=COLORS["published"],
                     label="published, secondary/unverified")
-    ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _year_axis(ax)
     ax.set_ylabel("USD bn (nominal)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "Outsourcing market size")
@@ -84,8 +91,7 @@ def location_shares_figure(annual: pd.DataFrame) -> Figure:
     ax.stackplot(annual["year"], *ys, labels=["onshore", "nearshore", "offshore"],
                  colors=[COLORS[k] for k in ("onshore", "nearshore", "offshore")], alpha=0.85)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Where the work goes")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -99,8 +105,7 @@ def office_shares_figure(annual: pd.DataFrame) -> Figure:
                  labels=["front office", "back office"],
                  colors=[COLORS["front"], COLORS["back"]], alpha=0.85)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Front office vs back office")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -116,8 +121,7 @@ def events_figure(annual: pd.DataFrame) -> Figure:
                             ("n_backsourced", "backsourced", "back-sourced"),
                             ("n_reshored", "reshored", "reshored")):
         ax.plot(annual["year"], annual[col], color=COLORS[key], lw=2, label=label)
-    ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _year_axis(ax)
     ax.set_ylabel("events per year (simulated pairs)")
     ax.set_title("Breaches and back-sourcing")
     ax.legend(frameon=False, fontsize=8, loc="upper left")

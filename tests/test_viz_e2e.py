@@ -141,7 +141,7 @@ def _plots(page) -> list[bytes]:
 def test_dashboard_in_chromium(dashboard_url, browser, tmp_path):
     shots = Path(os.environ.get("BPOSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1500, "height": 1900})
+    page = browser.new_page(viewport={"width": 1400, "height": 1150})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(dashboard_url, timeout=120_000)
@@ -207,4 +207,7 @@ def test_dashboard_in_jupyterlab(jupyterlab_url, browser, tmp_path):
     assert moved[3] != baseline[3] and sum(a != b for a, b in zip(moved, baseline)) >= 3
     shots = os.environ.get("BPOSIM_SCREENSHOTS")
     if shots:
+        news = page.locator(".jp-Notification-Toast").get_by_role("button", name="No")
+        if news.count():  # JupyterLab's "get notified about news?" toast
+            news.first.click()
         page.screenshot(path=str(Path(shots) / "dashboard_jupyterlab.png"))
