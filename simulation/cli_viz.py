@@ -1,8 +1,8 @@
 """``bposim viz``: serve the dashboard (:mod:`simulation.viz`) with Solara.
 
-Replaces itself (``exec``) with ``python -m solara run simulation.viz``, on 127.0.0.1 by default,
-without Solara's version check and usage telemetry (no traffic beyond the address served).
-Stop it with Ctrl-C.
+Replaces itself (``exec``) with ``python -m solara run simulation.viz``, on 127.0.0.1 by
+default, without Solara's version check and usage telemetry (no traffic beyond the address
+served). Stop it with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 from simulation.cli import UsageError, command
@@ -43,23 +44,21 @@ def cmd_viz(args) -> int:
         raise UsageError(f"--port: must be in 0-65535, got {args.port}")
     if not args.host.strip():
         raise UsageError("--host: must not be empty")
-    try:
-        import solara  # noqa: F401
-        import mesa.visualization  # noqa: F401
-    except ImportError as err:
-        raise UsageError(f"the dashboard needs the 'viz' extra ({err.name} is missing); "
-                         "install it with: pip install 'bposim[viz]'") from None
-    from simulation.viz import CONFIG_ENV
-
-    env = dict(os.environ)
-    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     if args.config is not None:
         from simulation.config import load_scenario
 
         load_scenario(args.config)  # a bad file stops here with one line, exit 2
+    missing = [m for m in ("solara", "mesa.visualization") if find_spec(m) is None]
+    if missing:
+        raise UsageError(f"the dashboard needs the 'viz' extra ({missing[0]} is missing); "
+                         "install it with: pip install 'bposim[viz]'")
+    from simulation.viz import CONFIG_ENV
+
+    env = dict(os.environ)
+    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.pop(CONFIG_ENV, None)
+    if args.config is not None:
         env[CONFIG_ENV] = str(args.config.resolve())
-    else:
-        env.pop(CONFIG_ENV, None)
     print(f"bposim dashboard: http://{args.host}:{args.port} (Ctrl-C to stop)"
           if args.port else "bposim dashboard: starting on a free port (see below)",
           flush=True)

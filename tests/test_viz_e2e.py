@@ -207,7 +207,8 @@ def test_dashboard_in_jupyterlab(jupyterlab_url, browser, tmp_path):
     assert moved[3] != baseline[3] and sum(a != b for a, b in zip(moved, baseline)) >= 3
     shots = os.environ.get("BPOSIM_SCREENSHOTS")
     if shots:
-        news = page.locator(".jp-Notification-Toast").get_by_role("button", name="No")
+        news = page.get_by_role("button", name="No", exact=True)
         if news.count():  # JupyterLab's "get notified about news?" toast
             news.first.click()
+            news.first.wait_for(state="hidden", timeout=10_000)
         page.screenshot(path=str(Path(shots) / "dashboard_jupyterlab.png"))
