@@ -176,3 +176,57 @@ def acv_by_country_frame(model) -> pd.DataFrame:
                                      value_name="acv_usd_bn")
     long = long[long["acv_usd_bn"] > 0].sort_values(["year", "vendor_iso3"])
     return long.reset_index(drop=True)
+
+
+def trailing_year_frame(q: pd.DataFrame) -> pd.DataFrame:
+    """Quarterly table for live views (the dashboard), on the units of the annual table.
+
+    Parameters
+    ----------
+    q : DataFrame
+        Quarterly table (:func:`quarterly_frame`), one row per simulated quarter.
+
+    Returns
+    -------
+    DataFrame
+        Same rows and columns, with ``year`` replaced by the decimal year of the quarter's
+        start (``year + (quarter - 1) / 4``, float) and every flow column (``FLOW_COLUMNS``)
+        replaced by its trailing four-quarter sum, i.e. a per-year rate comparable with the
+        annual table. While fewer than four quarters exist, the mean of the available
+        quarters x 4 is used. Stocks (ACV, shares, vendors) are the quarter's values.
+    """
+    out = q.copy()
+    out["year"] = q["year"].astype(float) + (q["quarter"].astype(float) - 1.0) / 4.0
+    for c in FLOW_COLUMNS:
+        if c in q.columns:
+            out[c] = q[c].astype(float).rolling(4, min_periods=1).mean() * 4.0
+    return out
+
+
+def acv_flow_matrix(model) -> pd.DataFrame:
+    """Where the work flows: ACV of active vendor contracts, buyer home country x vendor
+    country, in the current state of the model (the last simulated quarter).
+
+    Parameters
+    ----------
+    model : BPOModel
+
+    Returns
+    -------
+    DataFrame
+        Shape (n_home, n_vendor): index ``home_iso3`` (buyer's home country), columns
+        ``vendor_iso3`` (country where the vendor does the work), values in world USD bn per
+        year (simulated ACV x ``firms_per_agent``). Only countries with some ACV are kept
+        (an empty market gives a 0 x 0 frame). The diagonal is onshore work. The total
+        equals ``market_acv_usd_bn`` of the last collected quarter.
+    """
+    w = model.world
+    n = w.n_countries
+    is_v = model.p_mode == MODE_VENDOR
+    flat = np.bincount(model.p_home[is_v] * n + model.p_country[is_v], model.p_acv[is_v],
+                       minlength=n * n)
+    m = flat.reshape(n, n) * (model.firms_per_agent / 1e9)
+    iso = list(w.iso3)
+    df = pd.DataFrame(m, index=pd.Index(iso, name="home_iso3"),
+                      columns=pd.Index(iso, name="vendor_iso3"))
+    return df.loc[df.sum(axis=1) > 0, df.sum(axis=0) > 0]

@@ -64,6 +64,9 @@ class BPOModel(mesa.Model):
     rng : int, SeedSequence, Generator or None
         Seed of the model's random generator (Mesa convention). All randomness comes
         from ``self.rng``.
+    scenario : mesa.experimental.scenarios.Scenario, optional
+        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates
+        the model on Reset; bposim's scenario is ``config`` plus the keyword arguments.
     **overrides
         Any other scenario field by its flat name (see ``docs/configuration.md``).
 
@@ -85,7 +88,7 @@ class BPOModel(mesa.Model):
                  backlash_intensity: float | None = None,
                  offshore_labour_cost_growth: float | None = None,
                  captives_enabled: bool | None = None, decision_path: str = "vectorised",
-                 rng: Any = None, **overrides: Any):
+                 rng: Any = None, scenario: Any = None, **overrides: Any):
         if decision_path not in DECISION_PATHS:
             raise ConfigError(f"decision_path: {decision_path!r} is not allowed; allowed: "
                               + ", ".join(DECISION_PATHS))

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 #: The house style: colours per series, used by every figure.
 COLORS = {
@@ -34,6 +36,14 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray
         ax.grid(True, alpha=STYLE["grid_alpha"])
         ax.spines[["top", "right"]].set_visible(False)
     return fig, axes
+
+
+def _year_axis(ax) -> None:
+    """x axis in calendar years: whole-year ticks, no offset notation (also for the
+    dashboard's quarterly data, whose years are decimal)."""
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
 
 
 def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = None,
@@ -66,7 +76,7 @@ def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = No
             ax.plot(published["year"][~ver], published["value_usd_bn"][~ver], "o",
                     mfc="none", color=COLORS["published"],
                     label="published, secondary/unverified")
-    ax.set_xlabel("year")
+    _year_axis(ax)
     ax.set_ylabel("USD bn (nominal)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "Outsourcing market size")
@@ -81,7 +91,7 @@ def location_shares_figure(annual: pd.DataFrame) -> Figure:
     ax.stackplot(annual["year"], *ys, labels=["onshore", "nearshore", "offshore"],
                  colors=[COLORS[k] for k in ("onshore", "nearshore", "offshore")], alpha=0.85)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("year")
+    _year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Where the work goes")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -95,7 +105,7 @@ def office_shares_figure(annual: pd.DataFrame) -> Figure:
                  labels=["front office", "back office"],
                  colors=[COLORS["front"], COLORS["back"]], alpha=0.85)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("year")
+    _year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Front office vs back office")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -111,7 +121,7 @@ def events_figure(annual: pd.DataFrame) -> Figure:
                             ("n_backsourced", "backsourced", "back-sourced"),
                             ("n_reshored", "reshored", "reshored")):
         ax.plot(annual["year"], annual[col], color=COLORS[key], lw=2, label=label)
-    ax.set_xlabel("year")
+    _year_axis(ax)
     ax.set_ylabel("events per year (simulated pairs)")
     ax.set_title("Breaches and back-sourcing")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
@@ -170,6 +180,67 @@ def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figu
                   else "elementary effect (output units per unit-cube step)")
     ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int = 14,
+                       title: str | None = None) -> Figure:
+    """Heat map of where the work flows: ACV by buyer home country x vendor country.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Shape (n_home, n_vendor), index = buyer home ISO3 codes, columns = vendor-country
+        ISO3 codes, values in USD bn per year (:func:`simulation.collector.acv_flow_matrix`).
+    top_home, top_vendor : int
+        Only the home (rows) and vendor (columns) countries with the largest total ACV are
+        drawn, largest first; the rest is left out (the title says how much).
+    title : str, optional
+        Title; default "Where the work flows (ACV, USD bn)".
+
+    Notes
+    -----
+    Onshore cells (same home and vendor country) are outlined in orange. Cell labels show values of
+    at least 1 % of the largest cell.
+    """
+    fig, (ax,) = new_figure()
+    ax.grid(False)
+    title = title or "Where the work flows (ACV, USD bn)"
+    total = float(matrix.to_numpy().sum()) if matrix.size else 0.0
+    if total <= 0:
+        ax.set_title(title)
+        ax.text(0.5, 0.5, "no active vendor contracts yet", ha="center", va="center",
+                transform=ax.transAxes, color=COLORS["captive"])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        return fig
+    rows = matrix.sum(axis=1).sort_values(ascending=False).index[:top_home]
+    cols = matrix.sum(axis=0).sort_values(ascending=False).index[:top_vendor]
+    sub = matrix.loc[rows, cols]
+    vals = sub.to_numpy()
+    im = ax.imshow(vals, cmap="Blues", aspect="auto", vmin=0)
+    ax.set_xticks(range(len(cols)), cols, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xlabel("vendor country (where the work is done)")
+    ax.set_ylabel("buyer home country")
+    vmax = vals.max()
+    onshore = None
+    for i, h in enumerate(rows):
+        for j, v in enumerate(cols):
+            x = vals[i, j]
+            if x >= 0.01 * vmax:
+                ax.text(j, i, f"{x:.1f}" if x >= 1 else f"{x:.2f}", ha="center",
+                        va="center", fontsize=6, color="white" if x > 0.55 * vmax else "black")
+            if h == v:
+                onshore = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
+                                                 lw=1.5, ec=COLORS["tcv"],
+                                                 label="onshore (home = vendor country)"))
+    fig.colorbar(im, ax=ax, label="ACV, USD bn per year", shrink=0.9)
+    if onshore is not None:
+        fig.legend(handles=[onshore], frameon=False, fontsize=8, loc="outside lower right")
+    shown = float(vals.sum())
+    ax.set_title(f"{title}; {shown:.1f} of {total:.1f} shown" if shown < total - 1e-9
+                 else title, fontsize=10)
     return fig
 
 

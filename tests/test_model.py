@@ -112,6 +112,10 @@ def test_solaraviz_accepts_the_model():
     page = SolaraViz(model, components=[make_plot_component("market_acv_usd_bn")],
                      model_params={"n_firms": 40, "end_year": 2002}, name="bposim")
     box, rc = solara.render(page, handle_error=False)
+    # SolaraViz re-creates the model on Reset with Mesa's own `scenario` keyword
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+    again = BPOModel(rng=1, n_firms=40, end_year=2002, scenario=MesaScenario())
+    assert again.scenario_config.population.n_firms == 40
     try:
         html = repr(box)
         assert html

@@ -1,0 +1,352 @@
+"""The bposim dashboard: a Mesa ``SolaraViz`` app to move the market's drivers and watch it.
+
+Start it with ``bposim viz`` (or ``solara run simulation/viz.py``) and open the printed
+address, or show it inside Jupyter::
+
+    from simulation.viz import Notebook
+    Notebook()
+
+Controls (sidebar, "Model Parameters"; they take effect when you press **Reset**): the
+statutory corporate tax rate of a chosen vendor country and of the buyers' home countries
+(scenario field ``countries.tax_rate_overrides``), extra labour-cost growth in offshore
+countries (``offshore_labour_cost_growth``), the breach hazard multiplier
+(``breach_hazard_scale``), the yearly decline of the coordination cost
+(``coordination_cost_decline``), the backlash intensity (``backlash_intensity``), the number
+of simulated buyer firms (``n_firms``) and the seed. **Step** advances one year (four
+quarters, one model step each); the play button runs on.
+
+Live plots, all drawn by :mod:`simulation.plotting` from the model's ``datacollector``:
+market size (ACV and TCV signed), onshore / nearshore / offshore shares, ACV by vendor
+country, breaches and back-sourcing, and the home x vendor-country ACV flow matrix.
+See ``docs/dashboard.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import update_counter
+
+from simulation import plotting
+from simulation.collector import (acv_by_country_frame, acv_flow_matrix, quarterly_frame,
+                                  trailing_year_frame)
+from simulation.config import Scenario, load_scenario
+from simulation.model import BPOModel
+from simulation.world import published_market_size
+
+#: Environment variable naming a scenario TOML the dashboard starts from (set by
+#: ``bposim viz --config FILE``); unset = the default scenario.
+CONFIG_ENV = "BPOSIM_VIZ_CONFIG"
+#: Model steps (quarters) per press of "Step" and per redraw while playing.
+QUARTERS_PER_RENDER = 4
+#: Pause between redraws while playing, milliseconds.
+PLAY_INTERVAL_MS = 50
+#: Dashboard defaults that are not scenario fields.
+DEFAULT_SEED = 42
+DEFAULT_VENDOR_COUNTRY = "IND"
+#: Initial position of the tax-rate sliders (used only once their override box is ticked).
+DEFAULT_OVERRIDE_TAX_RATE = 0.25
+
+
+def home_countries(base: Scenario) -> list[str]:
+    """ISO3 codes of the buyers' home countries (weight > 0 in ``buyer_home_weights``)."""
+    return [c for c, w in base.population.buyer_home_weights.items() if w > 0]
+
+
+def vendor_countries(base: Scenario) -> list[str]:
+    """ISO3 codes where vendors are founded (weight > 0 in ``vendor_country_weights``),
+    sorted alphabetically: the choices of the dashboard's vendor-country control."""
+    return sorted(c for c, w in base.vendors.vendor_country_weights.items() if w > 0)
+
+
+def tax_rate_overrides(base: Scenario, vendor_country: str, set_vendor_tax: bool,
+                       vendor_tax_rate: float, set_home_tax: bool,
+                       home_tax_rate: float) -> dict[str, float]:
+    """Translate the dashboard's tax controls into ``countries.tax_rate_overrides``.
+
+    Parameters
+    ----------
+    base : Scenario
+        The scenario the dashboard starts from; its own ``tax_rate_overrides`` are kept
+        unless a control replaces them.
+    vendor_country : str
+        ISO3 code of the vendor country whose rate the vendor control sets.
+    set_vendor_tax, set_home_tax : bool
+        Whether each override is on; when off, the rates come from the data (Tax
+        Foundation corporate tax rates, ``simulation/data/corporate_tax_rates.csv``).
+    vendor_tax_rate, home_tax_rate : float
+        Statutory corporate tax rate, fraction (0-1), applied in every year.
+
+    Returns
+    -------
+    dict
+        ISO3 -> rate. The home rate goes to every buyer home country
+        (:func:`home_countries`); the vendor rate goes to ``vendor_country`` and wins when
+        that country is also a buyer home country (e.g. India).
+    """
+    out = dict(base.countries.tax_rate_overrides)
+    if set_home_tax:
+        out.update({c: float(home_tax_rate) for c in home_countries(base)})
+    if set_vendor_tax:
+        out[vendor_country] = float(vendor_tax_rate)
+    return out
+
+
+class DashboardModel(BPOModel):
+    """:class:`~simulation.model.BPOModel` driven by the dashboard's controls.
+
+    Parameters
+    ----------
+    config : Scenario, str, Path or None
+        Scenario to start from (default: the default scenario).
+    seed : int
+        Seed of the model's random generator (``rng`` of :class:`BPOModel`).
+    vendor_country : str
+        ISO3 code of the vendor country whose tax rate ``vendor_tax_rate`` sets.
+    set_vendor_tax, set_home_tax : bool
+        Turn the vendor-country / home-country tax overrides on (default off: data rates).
+    vendor_tax_rate, home_tax_rate : float
+        Statutory corporate tax rates, fraction; see :func:`tax_rate_overrides`.
+    scenario : mesa.experimental.scenarios.Scenario, optional
+        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates the
+        model on Reset; bposim's scenario comes from ``config`` and the controls.
+    **drivers
+        Any scenario field by its flat name, e.g. ``n_firms``, ``breach_hazard_scale``,
+        ``coordination_cost_decline``, ``backlash_intensity``,
+        ``offshore_labour_cost_growth`` (see ``docs/configuration.md``).
+
+    Raises
+    ------
+    simulation.config.ConfigError
+        If a value is out of range or a country code unknown.
+    """
+
+    def __init__(self, config: Scenario | str | os.PathLike | None = None, *,
+                 seed: int = DEFAULT_SEED, vendor_country: str = DEFAULT_VENDOR_COUNTRY,
+                 set_vendor_tax: bool = False,
+                 vendor_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
+                 set_home_tax: bool = False, home_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
+                 scenario: Any = None, **drivers: Any):
+        base = config if isinstance(config, Scenario) else load_scenario(config)
+        taxes = tax_rate_overrides(base, vendor_country, set_vendor_tax, vendor_tax_rate,
+                                   set_home_tax, home_tax_rate)
+        super().__init__(base, rng=int(seed), tax_rate_overrides=taxes, **drivers)
+        self.dashboard_seed = int(seed)
+
+
+def _slider(kind: str, label: str, value, lo, hi, step) -> dict[str, Any]:
+    """A Mesa ``SolaraViz`` slider spec whose range always contains ``value``."""
+    return {"type": kind, "label": label, "value": value, "min": min(lo, value),
+            "max": max(hi, value), "step": step}
+
+
+def model_params(base: Scenario) -> dict[str, Any]:
+    """The dashboard's controls in Mesa ``SolaraViz`` form, starting at ``base``'s values.
+
+    Keys are :class:`DashboardModel` keyword arguments; the ``config`` entry is fixed.
+    Slider ranges (modelling choices for exploration, inside the schema's bounds, see
+    ``docs/configuration.md``): firms 100-5000; seed 0-999; tax rates 0-0.5;
+    offshore labour-cost growth -0.05 to 0.15 per year; breach hazard x0-x5;
+    coordination-cost decline -0.05 to 0.15 per year; backlash 0-1 x in-house cost. A
+    starting value outside a range widens it.
+    """
+    lab, coord, risk = base.labour, base.coordination, base.risk
+    f, i = "SliderFloat", "SliderInt"
+    return {
+        "config": base,
+        "n_firms": _slider(i, "Firms", base.population.n_firms, 100, 5000, 100),
+        "seed": _slider(i, "Seed", DEFAULT_SEED, 0, 999, 1),
+        "vendor_country": {"type": "Select", "label": "Vendor country",
+                           "value": DEFAULT_VENDOR_COUNTRY, "values": vendor_countries(base)},
+        "set_vendor_tax": {"type": "Checkbox", "label": "Set its tax rate", "value": False},
+        "vendor_tax_rate": _slider(f, "Its tax rate", DEFAULT_OVERRIDE_TAX_RATE, 0.0, 0.5,
+                                   0.01),
+        "set_home_tax": {"type": "Checkbox", "label": "Set home-country tax rates",
+                         "value": False},
+        "home_tax_rate": _slider(f, "Home tax rate", DEFAULT_OVERRIDE_TAX_RATE, 0.0, 0.5,
+                                 0.01),
+        "offshore_labour_cost_growth": _slider(f, "Offshore labour cost",
+                                               lab.offshore_labour_cost_growth, -0.05,
+                                               0.15, 0.005),
+        "breach_hazard_scale": _slider(f, "Breach hazard", risk.breach_hazard_scale, 0.0,
+                                       5.0, 0.1),
+        "coordination_cost_decline": _slider(f, "Coordination decline",
+                                             coord.coordination_cost_decline, -0.05, 0.15,
+                                             0.005),
+        "backlash_intensity": _slider(f, "Backlash", risk.backlash_intensity, 0.0, 1.0,
+                                      0.02),
+    }
+
+
+def initial_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """:class:`DashboardModel` keyword arguments at the controls' starting values."""
+    return {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
+
+
+def base_scenario() -> Scenario:
+    """The scenario the dashboard starts from: ``$BPOSIM_VIZ_CONFIG`` or the default."""
+    return load_scenario(os.environ.get(CONFIG_ENV) or None)
+
+
+@lru_cache(maxsize=1)
+def _published():
+    return published_market_size()
+
+
+# --------------------------------------------------------------------------- views
+def live_frame(model: BPOModel):
+    """The model's quarterly outputs on per-year units (:func:`trailing_year_frame`)."""
+    return trailing_year_frame(quarterly_frame(model))
+
+
+def _when(model: BPOModel) -> str:
+    if model.datacollector.model_vars.get("year"):
+        return f"{model.year} Q{model.quarter}"
+    return f"start ({model.scenario_config.time.start_year} Q1 next)"
+
+
+def _show(fig) -> solara.Element:
+    return solara.FigureMatplotlib(fig, format="png", dpi=80)
+
+
+def run_description(model: BPOModel) -> str:
+    """One line with the driver values the running model uses (set at its last Reset)."""
+    sc = model.scenario_config
+    tax = sc.countries.tax_rate_overrides
+    taxes = ", ".join(f"{c} {r:.0%}" for c, r in sorted(tax.items())) if tax else "data"
+    return (f"{sc.population.n_firms} firms · seed {model.dashboard_seed} · offshore "
+            f"labour-cost growth {sc.labour.offshore_labour_cost_growth:+.1%}/yr · breach "
+            f"hazard x{sc.risk.breach_hazard_scale:.1f} · coordination-cost decline "
+            f"{sc.coordination.coordination_cost_decline:.1%}/yr · backlash "
+            f"{sc.risk.backlash_intensity:.2f} · tax rates: {taxes}")
+
+
+def Summary(model: BPOModel) -> solara.Element:
+    """The state of the market (quarter, ACV, offshore share, vendors) and the run's
+    driver values, as plain text (``solara.Markdown`` would fetch a diagram library)."""
+    q = model.datacollector.model_vars
+    if not q.get("year"):
+        state = (f"Spin-up done. Press STEP to simulate "
+                 f"{model.scenario_config.time.start_year} (one year per press).")
+    else:
+        state = (f"{model.year} Q{model.quarter} · ACV {q['market_acv_usd_bn'][-1]:.1f} "
+                 f"USD bn · offshore {q['share_offshore'][-1]:.0%} of ACV · "
+                 f"{q['n_vendors'][-1]} vendors · {q['n_breaches'][-1]} breaches this quarter")
+    with solara.Column(gap="4px", classes=["bposim-summary"]) as col:
+        solara.Text(state, style={"font-weight": "bold", "font-size": "1.1em"})
+        solara.Text(f"This run: {run_description(model)}")
+    return col
+
+
+def MarketSize(model: BPOModel) -> solara.Element:
+    """Market size: ACV of active contracts and TCV signed (trailing year), USD bn."""
+    return _show(plotting.market_size_figure(
+        live_frame(model), _published(), title=f"Outsourcing market size, {_when(model)}"))
+
+
+def LocationShares(model: BPOModel) -> solara.Element:
+    """Onshore / nearshore / offshore shares of ACV."""
+    return _show(plotting.location_shares_figure(live_frame(model)))
+
+
+def AcvByCountry(model: BPOModel) -> solara.Element:
+    """ACV by vendor country in the current year (mean of its quarters so far)."""
+    return _show(plotting.acv_by_country_figure(acv_by_country_frame(model)))
+
+
+def Events(model: BPOModel) -> solara.Element:
+    """Breaches, early terminations, back-sourcing and reshoring (trailing year)."""
+    return _show(plotting.events_figure(live_frame(model)))
+
+
+def WorkFlows(model: BPOModel) -> solara.Element:
+    """Home x vendor-country ACV flow matrix of the current quarter."""
+    return _show(plotting.flow_matrix_figure(
+        acv_flow_matrix(model), title=f"Where the work flows (ACV, USD bn), {_when(model)}"))
+
+
+#: The dashboard's plots, in display order (two per row on wide screens).
+VIEWS = (MarketSize, LocationShares, AcvByCountry, Events, WorkFlows)
+
+_CSS = ".bposim-views img {max-width: 100%; height: auto;}"
+
+
+@solara.component
+def Views(model: BPOModel):
+    """The main area: :func:`Summary` and the :data:`VIEWS`, redrawn after every step.
+
+    Laid out here rather than through ``SolaraViz(components=...)``: Mesa puts those in a
+    draggable grid whose Vue 2 library fails to load under ipyvue 3 (the page stays blank).
+    """
+    update_counter.get()  # Mesa bumps this after each step / reset: redraw
+    solara.Style(_CSS)
+    with solara.Column(classes=["bposim-views"]) as main:
+        Summary(model)
+        with solara.ColumnsResponsive(default=12, large=6):
+            for view in VIEWS:
+                view(model)
+    return main
+
+
+def use_dashboard_model(config: Scenario | None = None):
+    """Hook: the controls (:func:`model_params`) and a reactive :class:`DashboardModel` at
+    their starting values, created once per page or notebook cell."""
+    params = solara.use_memo(lambda: model_params(config or base_scenario()), [])
+    first = solara.use_memo(lambda: DashboardModel(**initial_kwargs(params)), [])
+    return params, solara.use_reactive(first)
+
+
+@solara.component
+def Page():
+    """The dashboard in a browser (``bposim viz``, ``solara run simulation/viz.py``).
+
+    Mesa's ``SolaraViz`` draws the controls in the sidebar and owns the Step / Play /
+    Reset logic; Reset re-creates :class:`DashboardModel` from the controls. One model per
+    browser session.
+    """
+    params, model = use_dashboard_model()
+    with solara.Column() as page:
+        SolaraViz(model, components=[], model_params=params,
+                  name="bposim: BPO market dashboard", play_interval=PLAY_INTERVAL_MS,
+                  render_interval=QUARTERS_PER_RENDER)
+        Views(model.value)
+    return page
+
+
+@solara.component
+def Notebook(config: Scenario | None = None):
+    """The dashboard inside Jupyter: ``from simulation.viz import Notebook; Notebook()``.
+
+    The same controls and plots as :func:`Page`, from the same Mesa ``SolaraViz`` parts
+    (``ModelController``: Reset / Play / Step; ``ModelCreator``: the parameter controls),
+    laid out inline. ``SolaraViz`` itself puts its controls in an app bar and sidebar that
+    JupyterLab cannot show with ipyvuetify 3 ("Could not find injected layout").
+
+    Parameters
+    ----------
+    config : Scenario, optional
+        Scenario to start from (default: ``$BPOSIM_VIZ_CONFIG`` or the default scenario).
+    """
+    params, model = use_dashboard_model(config)
+    parameters = solara.use_reactive({})
+    play = solara.use_reactive(PLAY_INTERVAL_MS)
+    render = solara.use_reactive(QUARTERS_PER_RENDER)
+    threads = solara.use_reactive(False)
+    with solara.Columns([1, 3]) as main:
+        with solara.Card("bposim dashboard", style={"min-width": "260px"}):
+            ModelController(model, model_parameters=parameters, play_interval=play,
+                            render_interval=render, use_threads=threads)
+            ModelCreator(model, params, model_parameters=parameters)
+        Views(model.value)
+    return main
+
+
+__all__ = ["Page", "Notebook", "Views", "DashboardModel", "model_params",
+           "tax_rate_overrides", "home_countries", "vendor_countries", "initial_kwargs",
+           "base_scenario", "use_dashboard_model", "live_frame", "run_description", "VIEWS",
+           "CONFIG_ENV"]

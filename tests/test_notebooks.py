@@ -1,0 +1,49 @@
+"""The notebooks: stored without outputs, and run top to bottom (small) with nbclient."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert (ROOT / "notebooks" / "01_quickstart.ipynb") in NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, \
+                f"{path.name} cell {i} has outputs: clear them before committing"
+
+
+def _run(path: Path, cwd: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def test_quickstart_runs_top_to_bottom(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPOSIM_NB_FIRMS", "150")
+    monkeypatch.setenv("BPOSIM_NB_FIGDIR", str(tmp_path))
+    nb = _run(ROOT / "notebooks" / "01_quickstart.ipynb", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "150 firms" in text and "market 2017" in text  # the small size was used
+    pngs = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 6  # every figure is shown inline
+    saved = sorted(p.name for p in tmp_path.glob("quickstart_*.png"))
+    assert saved == sorted(f"quickstart_{n}.png" for n in (
+        "market_size", "location_shares", "acv_by_country", "work_flows", "events",
+        "events_breach_x3"))
+    assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in saved)
