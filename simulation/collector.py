@@ -97,7 +97,8 @@ def quarter_metrics(model) -> dict:
     cap_val = float(model.p_acv[model.p_mode == MODE_CAPTIVE].sum())
     nv = model.n_vendor_slots
     vend_acv = np.bincount(model.p_vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
-    hhi = float(((vend_acv / total) ** 2).sum()) if total > 0 else 0.0
+    vsum = float(vend_acv.sum()) if nv else 0.0
+    hhi = min(float(((vend_acv / vsum) ** 2).sum()), 1.0) if vsum > 0 else 0.0
     flows = model._last_flows
     if total > 0:  # shares from their own parts, so rounding cannot push them past 1
         s_loc = np.clip(by_loc / by_loc.sum(), 0.0, 1.0)

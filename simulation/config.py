@@ -244,8 +244,10 @@ class ContractConfig(_Section):
 
 
 class VendorConfig(_Section):
-    n_initial_vendors: int = P(300, "vendors", "assumption: vendors at the start of the "
-                               "spin-up", ge=0, le=1_000_000)
+    n_initial_vendors: int = P(
+        300, "real vendors", "assumption: vendors at the start of the spin-up; simulated "
+        "vendors are sampled like firms: round(this x n_firms / real_buyer_firms), at least "
+        "1", ge=0, le=1_000_000)
     initial_capacity_fte_median: float = P(
         300.0, "FTE", "assumption: median vendor capacity at entry (lognormal)", gt=0, le=1e7)
     capacity_sigma: float = P(1.0, "log units", "assumption: lognormal sigma of entry "
@@ -293,8 +295,10 @@ class VendorConfig(_Section):
                                   "this many quarters", ge=0, le=400)
     exit_loss_quarters: int = P(4, "quarters", "assumption: consecutive loss quarters "
                                 "before exit", ge=1, le=400)
-    entry_rate: float = P(3.0, "vendors per quarter", "assumption: Poisson mean of entrants "
-                          "when the market's margin equals the target", ge=0, le=1e5)
+    entry_rate: float = P(
+        3.0, "real vendors per quarter", "assumption: mean of entrants when the market's "
+        "margin equals the target; simulated entrants are Poisson with mean this x n_firms / "
+        "real_buyer_firms x attractiveness", ge=0, le=1e5)
     vendor_country_weights: dict[str, float] = P(
         {"USA": 0.16, "GBR": 0.05, "CAN": 0.02, "DEU": 0.03, "FRA": 0.02, "NLD": 0.01,
          "IRL": 0.02, "JPN": 0.02, "AUS": 0.02, "IND": 0.20, "PHL": 0.08, "CHN": 0.04,

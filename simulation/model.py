@@ -170,7 +170,13 @@ class BPOModel(mesa.Model):
         # vendors (growable arrays)
         self.n_vendor_slots = 0
         self._vendor_arrays: dict[str, np.ndarray] = {}
-        self._alloc_vendors(max(64, sc.vendors.n_initial_vendors * 2))
+        # vendors are sampled at the same rate as firms (1 simulated agent per
+        # firms_per_agent real ones), so the market does not depend on n_firms
+        self.vendor_sampling = 1.0 / self.firms_per_agent
+        n_v0 = int(round(sc.vendors.n_initial_vendors * self.vendor_sampling))
+        if sc.vendors.n_initial_vendors > 0:
+            n_v0 = max(n_v0, 1)
+        self._alloc_vendors(max(64, n_v0 * 2))
         self.vendor_agents: dict[int, Vendor] = {}
 
         # cumulative counters (contract conservation: signed = active + ended)
@@ -182,8 +188,7 @@ class BPOModel(mesa.Model):
 
         self.firm_agents = [Firm(self, i) for i in range(F)]
         n_c, p_c = self._vendor_country_draw_args(np.zeros(w.n_countries))
-        self._spawn_vendors(sc.vendors.n_initial_vendors,
-                            rng.choice(n_c, size=sc.vendors.n_initial_vendors, p=p_c))
+        self._spawn_vendors(n_v0, rng.choice(n_c, size=n_v0, p=p_c))
 
     _VENDOR_FIELDS = {
         "v_country": (np.int64, 0), "v_capacity": (float, 0.0), "v_committed": (float, 0.0),
@@ -579,7 +584,7 @@ class BPOModel(mesa.Model):
         margin = self.v_profit_q[:nv].sum() / rev_total if rev_total > 0 else \
             vc.target_after_tax_margin
         attract = min(max(margin, 0.0) / max(vc.target_after_tax_margin, 1e-9), 5.0)
-        n_new = int(self.rng.poisson(vc.entry_rate * attract))
+        n_new = int(self.rng.poisson(vc.entry_rate * self.vendor_sampling * attract))
         acv_c = np.bincount(self.v_country[pv], acv_v, minlength=w.n_countries) \
             if len(pv) else np.zeros(w.n_countries)
         n_c, p_c = self._vendor_country_draw_args(acv_c)

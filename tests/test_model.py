@@ -121,3 +121,19 @@ def test_solaraviz_accepts_the_model():
         assert html
     finally:
         rc.close()
+
+
+def test_vendors_are_sampled_like_firms():
+    """Simulated vendors = real vendors x n_firms / real_buyer_firms (so the market does not
+    hinge on n_firms), at least one."""
+    assert BPOModel(rng=1, n_firms=1000, spinup_years=0, end_year=2000).n_vendor_slots == 150
+    assert BPOModel(rng=1, n_firms=2000, spinup_years=0, end_year=2000).n_vendor_slots == 300
+    assert BPOModel(rng=1, n_firms=1, spinup_years=0, end_year=2000).n_vendor_slots == 1
+
+
+def test_hhi_of_a_single_vendor_is_one_not_more():
+    m = BPOModel(rng=2, n_firms=30, n_initial_vendors=1, entry_rate=0.0, end_year=2003,
+                 real_buyer_firms=30.0)
+    m.run()
+    hhi = m.quarterly()["hhi_vendors"]
+    assert (hhi <= 1.0).all() and (hhi[m.quarterly()["market_acv_usd_bn"] > 0] == 1.0).all()
