@@ -80,7 +80,11 @@ def simulate(scenario: Scenario, seed: int, progress: bool = False) -> RunResult
 def default_out_dir(seed: int) -> Path:
     """A new folder under ``results/``: ``results/run-YYYYmmdd-HHMMSS-seedN``."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"run-{stamp}-seed{seed}"
+    return next_free_dir(Path("results") / f"run-{stamp}-seed{seed}")
+
+
+def next_free_dir(base: Path) -> Path:
+    """``base``, or ``base-1``, ``base-2``, ... : the first that does not exist yet."""
     out, i = base, 1
     while out.exists():
         out = base.with_name(f"{base.name}-{i}")
