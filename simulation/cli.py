@@ -50,9 +50,9 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_run(args) -> int:
     """Run one scenario and write its results folder."""
+    from simulation.atomic import atomic_dir
     from simulation.config import load_scenario
-    from simulation.output import (check_output_dir, default_out_dir, simulate, summary,
-                                   utc_now, write_run)
+    from simulation.output import default_out_dir, simulate, summary, utc_now, write_run_files
 
     flat = {k: v for k, v in (("n_firms", args.firms), ("start_year", args.start_year),
                               ("end_year", args.end_year)) if v is not None}
@@ -60,10 +60,10 @@ def cmd_run(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed: must be >= 0, got {args.seed}")
     out = args.out or default_out_dir(args.seed)
-    check_output_dir(out)
     started = utc_now()
-    result = simulate(scenario, args.seed, progress=not args.quiet)
-    write_run(result, scenario, args.seed, out, started)
+    with atomic_dir(out) as tmp:  # locked, written under a temporary name, renamed at the end
+        result = simulate(scenario, args.seed, progress=not args.quiet)
+        write_run_files(tmp, result, scenario, args.seed, started)
     if not args.quiet:
         print(summary(result, scenario))
         print(f"results: {out}")
@@ -152,8 +152,28 @@ def _load_plugins() -> None:
                 raise
 
 
+def threading_is_main() -> bool:
+    """True in the main thread (signal handlers can only be set there)."""
+    import threading
+    return threading.current_thread() is threading.main_thread()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bposim`` console script. Returns the exit status."""
+    import signal
+
+    def _terminate(signum, frame):  # SIGTERM: unwind like Ctrl-C, so nothing half-written
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate) if threading_is_main() else None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     from simulation.atomic import OutputExistsError
     from simulation.config import ConfigError
 

@@ -91,9 +91,9 @@ def quarter_metrics(model) -> dict:
     vend_acv = np.bincount(model.p_vendor[is_v], acv, minlength=nv)[:nv] if nv else np.zeros(0)
     hhi = float(((vend_acv / total) ** 2).sum()) if total > 0 else 0.0
     flows = model._last_flows
-    if total > 0:
-        s_loc = by_loc / total
-        s_front = fo / total
+    if total > 0:  # shares from their own parts, so rounding cannot push them past 1
+        s_loc = np.clip(by_loc / by_loc.sum(), 0.0, 1.0)
+        s_front = min(max(fo / (fo + float(acv[~front].sum())), 0.0), 1.0)
     else:
         s_loc = np.array([1.0, 0.0, 0.0])
         s_front = 0.0

@@ -78,6 +78,12 @@ class PopulationConfig(_Section):
         2.8, "-", "assumption: sigma - 1 with CES elasticity sigma = 3.8 (Bernard, Eaton, "
         "Jensen & Kortum 2003, AER 93(4)); employees = employees_min * productivity**(sigma-1)",
         gt=0, le=20)
+    processes: list[str] = P(
+        ["accounting", "payroll", "payment_processing", "it_services", "hr_administration",
+         "compliance", "quality_assurance", "technical_support", "customer_service", "sales",
+         "marketing"],
+        "process names", "the processes every firm runs (a subset of the 11 in "
+        "simulation/data/processes.csv, whose attributes are modelling assumptions)")
     buyer_home_weights: dict[str, float] = P(
         {"USA": 0.45, "CAN": 0.04, "GBR": 0.10, "DEU": 0.08, "FRA": 0.06, "NLD": 0.03,
          "IRL": 0.01, "JPN": 0.07, "AUS": 0.05, "SGP": 0.01, "ISR": 0.01, "CHN": 0.03,
@@ -465,7 +471,16 @@ def validate_scenario(data: dict[str, Any], strict_types: bool = True) -> Scenar
 
 
 def _check_country_codes(sc: Scenario) -> None:
-    from simulation.world import known_country_codes
+    from simulation.world import known_country_codes, known_process_names
+
+    procs = sc.population.processes
+    allowed_p = known_process_names()
+    for name in procs:
+        if name not in allowed_p:
+            raise ConfigError(f"population.processes: unknown process {name!r}; allowed: "
+                              + ", ".join(allowed_p))
+    if not procs or len(set(procs)) != len(procs):
+        raise ConfigError("population.processes: must list at least one process, each once")
 
     known = known_country_codes()
     allowed = ", ".join(sorted(known))
@@ -536,6 +551,9 @@ def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
     data = read_toml(DEFAULT_SCENARIO)
     if path is not None:
         user = read_toml(path)
+        if not user:
+            raise ConfigError(f"{path}: the scenario file has no settings; give at least one "
+                              "section such as [risk], or leave out --config")
         for key in user:
             if key not in SECTIONS:
                 raise ConfigError(f"{key}: unknown section; allowed: {', '.join(SECTIONS)}")

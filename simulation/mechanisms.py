@@ -199,11 +199,11 @@ def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, ne
     n, k = cost.shape
     if nest is None:
         nest = np.arange(k)
-    util = -intensity * cost / reference_cost[:, None]
+    avail = np.isfinite(cost)
+    util = -intensity * np.where(avail, cost, 0.0) / reference_cost[:, None]
     has_sq = status_quo_col >= 0
     rows = np.nonzero(has_sq)[0]
     util[rows, status_quo_col[has_sq]] += inertia
-    avail = np.isfinite(cost)
     util = np.where(avail, util, -np.inf)
     mu = float(nest_scale)
     prob = np.zeros((n, k))

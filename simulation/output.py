@@ -92,36 +92,44 @@ def next_free_dir(base: Path) -> Path:
     return out
 
 
-def write_run(result: RunResult, scenario: Scenario, seed: int, out: Path, started: str
-              ) -> Path:
-    """Write a run's results folder atomically (see :mod:`simulation.atomic`).
+def write_run_files(folder: Path, result: RunResult, scenario: Scenario, seed: int,
+                    started: str) -> None:
+    """Write a run's files into ``folder`` (normally the temporary folder of
+    :func:`simulation.atomic.atomic_dir`).
 
     Files: ``quarterly.csv``/``.parquet``, ``annual.csv``/``.parquet``,
-    ``acv_by_country.csv``, ``config.toml`` (effective scenario), ``manifest.json``,
-    ``market_size.png`` and the ``COMPLETE`` marker.
+    ``acv_by_country.csv``, ``config.toml`` (effective scenario), ``manifest.json`` and
+    ``market_size.png``.
     """
+    result.quarterly.to_csv(folder / "quarterly.csv", index=False)
+    result.annual.to_csv(folder / "annual.csv", index=False)
+    result.quarterly.to_parquet(folder / "quarterly.parquet", index=False)
+    result.annual.to_parquet(folder / "annual.parquet", index=False)
+    result.acv_by_country.to_csv(folder / "acv_by_country.csv", index=False)
+    (folder / "config.toml").write_text(render_scenario_toml(scenario), encoding="utf-8")
+    fig = plotting.market_size_figure(result.annual, published_market_size())
+    plotting.save(fig, folder / "market_size.png")
+    model = result.model
+    write_json(folder / "manifest.json", {
+        "results_format_version": RESULTS_FORMAT_VERSION,
+        "package": "bposim", "package_version": simulation.__version__,
+        "git_revision": git_revision(), "seed": seed,
+        "config_hash": scenario.config_hash(), "started_utc": started,
+        "finished_utc": utc_now(), "runtime_s": round(result.runtime_s, 3),
+        "python": sys.version.split()[0], "platform": platform.platform(),
+        "n_firms": scenario.population.n_firms,
+        "firms_per_agent": model.firms_per_agent,
+        "span": [scenario.time.start_year, scenario.time.end_year],
+        "labour_cost_fit": model.world.labour_fit.summary(),
+    })
+
+
+def write_run(result: RunResult, scenario: Scenario, seed: int, out: Path, started: str
+              ) -> Path:
+    """Write a run's results folder atomically (see :mod:`simulation.atomic`): the files of
+    :func:`write_run_files` plus the ``COMPLETE`` marker, renamed into place at the end."""
     with atomic_dir(out) as tmp:
-        result.quarterly.to_csv(tmp / "quarterly.csv", index=False)
-        result.annual.to_csv(tmp / "annual.csv", index=False)
-        result.quarterly.to_parquet(tmp / "quarterly.parquet", index=False)
-        result.annual.to_parquet(tmp / "annual.parquet", index=False)
-        result.acv_by_country.to_csv(tmp / "acv_by_country.csv", index=False)
-        (tmp / "config.toml").write_text(render_scenario_toml(scenario), encoding="utf-8")
-        fig = plotting.market_size_figure(result.annual, published_market_size())
-        plotting.save(fig, tmp / "market_size.png")
-        model = result.model
-        write_json(tmp / "manifest.json", {
-            "results_format_version": RESULTS_FORMAT_VERSION,
-            "package": "bposim", "package_version": simulation.__version__,
-            "git_revision": git_revision(), "seed": seed,
-            "config_hash": scenario.config_hash(), "started_utc": started,
-            "finished_utc": utc_now(), "runtime_s": round(result.runtime_s, 3),
-            "python": sys.version.split()[0], "platform": platform.platform(),
-            "n_firms": scenario.population.n_firms,
-            "firms_per_agent": model.firms_per_agent,
-            "span": [scenario.time.start_year, scenario.time.end_year],
-            "labour_cost_fit": model.world.labour_fit.summary(),
-        })
+        write_run_files(tmp, result, scenario, seed, started)
     return out
 
 
@@ -141,5 +149,5 @@ def summary(result: RunResult, scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["simulate", "write_run", "summary", "default_out_dir", "check_output_dir",
+__all__ = ["simulate", "write_run", "write_run_files", "summary", "default_out_dir", "check_output_dir",
            "RunResult", "git_revision"]

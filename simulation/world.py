@@ -48,6 +48,12 @@ def _read(name: str) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=None)
+def known_process_names() -> tuple[str, ...]:
+    """Names of the processes in ``processes.csv``, in table order."""
+    return tuple(_read("processes.csv")["process"])
+
+
+@lru_cache(maxsize=None)
 def known_country_codes() -> frozenset[str]:
     """ISO3 codes of the countries in ``countries.csv`` (34 countries)."""
     return frozenset(_read("countries.csv")["iso3"])
@@ -232,8 +238,11 @@ class Processes:
         return len(self.names)
 
     @classmethod
-    def load(cls) -> "Processes":
+    def load(cls, names: list[str] | None = None) -> "Processes":
+        """Read ``processes.csv``, keeping only ``names`` (in table order) if given."""
         df = _read("processes.csv")
+        if names is not None:
+            df = df[df["process"].isin(names)]
         truth = {"true": True, "false": False, True: True, False: False}
         return cls(
             names=list(df["process"]),
@@ -427,7 +436,8 @@ class World:
                    third_party_premium=third_party, location=loc, timezone_gap=tzgap,
                    distance_km=dist, english_pair=engpair,
                    subregion=list(countries["subregion"]), labour_fit=fit,
-                   processes=Processes.load(), fill_log=log)
+                   processes=Processes.load(scenario.population.processes),
+                   fill_log=log)
 
 
 def _log_rules(log: list[str], what: str, iso: str, years: np.ndarray, rule: np.ndarray) -> None:

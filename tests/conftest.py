@@ -31,3 +31,12 @@ def run_cli(args, cwd=None, timeout=300):
     """Run ``bposim ARGS`` in a subprocess; returns CompletedProcess (text)."""
     return subprocess.run(bposim_exe() + [str(a) for a in args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+# Property-based tests run with a fixed, derandomised profile so the suite is
+# deterministic and its run time bounded.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("bposim", derandomize=True, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bposim")

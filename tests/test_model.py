@@ -7,7 +7,7 @@ import pytest
 
 from simulation.collector import OUTPUT_COLUMNS
 from simulation.config import ConfigError, load_scenario
-from simulation.market import MODE_VENDOR
+from invariants import run_checked
 from simulation.model import BPOModel
 
 
@@ -59,27 +59,7 @@ def test_invariants_every_step():
     """No negative money, shares in [0, 1] summing to 1, no vendor over capacity,
     contracts conserved (signed = active + ended), nothing NaN, every quarter."""
     m = BPOModel(rng=11, n_firms=250, captives_enabled=True)
-    while m.running:
-        m.step()
-        nv = m.n_vendor_slots
-        assert np.all(m.v_committed[:nv] <= m.v_capacity[:nv] * (1 + 1e-9) + 1e-6)
-        assert np.all(m.v_committed[:nv] >= 0) and np.all(m.p_acv >= 0)
-        row = m._metrics
-        for k, v in row.items():
-            if k.startswith("_"):
-                continue
-            assert np.isfinite(v), k
-        for k in ("market_acv_usd_bn", "tcv_signed_usd_bn", "breach_loss_usd_bn",
-                  "captive_value_usd_bn"):
-            assert row[k] >= 0, k
-        loc = [row[f"share_{x}"] for x in ("onshore", "nearshore", "offshore")]
-        off = [row["share_front_office"], row["share_back_office"]]
-        for s in loc + off + [row["share_captive"], row["outsourcing_rate"]]:
-            assert 0.0 <= s <= 1.0
-        assert sum(loc) == pytest.approx(1.0) and sum(off) == pytest.approx(1.0)
-        assert row["n_contracts_signed_cum"] == (row["n_contracts_active"]
-                                                 + row["n_contracts_ended_cum"])
-        assert row["n_contracts_active"] == int((m.p_mode == MODE_VENDOR).sum())
+    run_checked(m)
     a = m.annual()
     assert a["share_captive"].max() > 0
     for group in (("share_onshore", "share_nearshore", "share_offshore"),
