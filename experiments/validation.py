@@ -33,7 +33,7 @@ from simulation import plotting
 from simulation.config import Scenario, load_scenario
 from simulation.market import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
 from simulation.model import BPOModel
-from simulation.world import NEARSHORE, ONSHORE, known_country_codes
+from simulation.world import NEARSHORE, ONSHORE, Processes, known_country_codes
 
 # ----------------------------------------------------------------------- sourcing status
 INHOUSE, VENDOR_ONSHORE, VENDOR_NEARSHORE, VENDOR_OFFSHORE = 0, 1, 2, 3
@@ -150,6 +150,8 @@ class RunRecord:
         Active vendors by country at each snapshot.
     iso3 : list of str
         Country codes in index order.
+    processes : simulation.world.Processes
+        The processes of the run (``population.processes``) and their attributes.
     """
 
     years: np.ndarray
@@ -163,6 +165,7 @@ class RunRecord:
     vendor_hours: np.ndarray
     vendors: np.ndarray
     iso3: list[str]
+    processes: Processes
 
     def by_firm(self) -> np.ndarray:
         """``status`` reshaped to ``(n_years, n_firms, n_processes)``."""
@@ -189,7 +192,8 @@ def run_once(scenario: Scenario, seed: np.random.SeedSequence) -> RunRecord:
                      employees=model.firm_employees.copy(), home=model.firm_home.copy(),
                      n_processes=model.n_processes, annual=model.annual(),
                      acv_by_country=model.acv_by_country(), vendor_hours=np.array(hours),
-                     vendors=np.array(vendors), iso3=list(model.world.iso3))
+                     vendors=np.array(vendors), iso3=list(model.world.iso3),
+                     processes=model.world.processes)
 
 
 class Replications:
@@ -608,8 +612,6 @@ def check_coordination_order(reps: Replications) -> CheckResult:
     both x 0.6. (c) Buyers all headquartered in the USA (one home country, so that the wage
     gap is well defined); arm: labour cost x 0.8 in every other country.
     """
-    from simulation.world import Processes
-
     base = reps.arm("default")
     co = reps.scenario().coordination
     low = reps.arm("coordination x 0.6",
@@ -619,7 +621,7 @@ def check_coordination_order(reps: Replications) -> CheckResult:
     gap0 = reps.arm("USA buyers", **usa)
     gap1 = reps.arm("USA buyers, wages abroad x 0.8", **usa, labour_cost_multiplier={
         c: 0.8 for c in sorted(known_country_codes()) if c != "USA"})
-    pr = Processes.load()
+    pr = base[0].processes
     order = np.argsort(pr.coordination_index, kind="stable")
 
     def process_shares(rec: RunRecord) -> np.ndarray:
@@ -926,10 +928,10 @@ def check_tax_channel(reps: Replications) -> CheckResult:
         diagnostics=diagnostics, diagnosis=why)
 
 
-def _sensitive_processes() -> np.ndarray:
-    """Mask of the data-sensitive processes (data sensitivity >= 0.7), shape (11,)."""
-    from simulation.world import Processes
-    return Processes.load().data_sensitivity >= 0.7
+def _sensitive_processes(rec: RunRecord) -> np.ndarray:
+    """Mask of the data-sensitive processes (data sensitivity >= 0.7), shape
+    (n_processes,)."""
+    return rec.processes.data_sensitivity >= 0.7
 
 
 def per_100_contract_years(col: str) -> Callable[[RunRecord], float]:
@@ -964,8 +966,8 @@ def check_breach_risk(reps: Replications) -> CheckResult:
     processes (difference in differences). (b) Arms: ``breach_hazard_scale`` 1 vs 5;
     statistics: early terminations and back-sourcing events per 100 contract-years.
     """
-    sens = _sensitive_processes()
     base = reps.arm("default")
+    sens = _sensitive_processes(base[0])
     off = reps.arm("offshore breach multiplier 6", offshore_breach_hazard_multiplier=6.0)
 
     def offshore_share(mask):
