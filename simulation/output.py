@@ -81,7 +81,11 @@ def default_out_dir(seed: int, label: str | None = None) -> Path:
     """A new folder under ``results/``: ``results/run-YYYYmmdd-HHMMSS-seedN`` (or
     ``...-LABEL`` when a label is given)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"run-{stamp}-{label or f'seed{seed}'}"
+    return next_free_dir(Path("results") / f"run-{stamp}-{label or f'seed{seed}'}")
+
+
+def next_free_dir(base: Path) -> Path:
+    """``base``, or ``base-1``, ``base-2``, ... : the first that does not exist yet."""
     out, i = base, 1
     while out.exists():
         out = base.with_name(f"{base.name}-{i}")

@@ -7,6 +7,7 @@ annual / quarterly outputs (see :mod:`simulation.collector` for the columns).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -249,3 +250,107 @@ def save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=STYLE["dpi"])
     return path
+
+
+# ------------------------------------------------------------------ validation figures
+@dataclass
+class ReplicationPanel:
+    """One panel of a validation figure: a statistic per replication and category.
+
+    Attributes
+    ----------
+    title : str
+    labels : list of str, length k
+        Categories on the x axis (arms of an experiment, groups of firms, processes).
+    values : ndarray, shape (replications, k)
+        The statistic of each replication in each category (NaN = not observed). With
+        common random numbers, a row is one replication seed in every category.
+    ylabel : str
+    zero_line : bool
+        Draw a line at y = 0 (for differences).
+    rotate : bool
+        Rotate long category labels.
+    """
+
+    title: str
+    labels: list[str]
+    values: np.ndarray
+    ylabel: str
+    zero_line: bool = False
+    rotate: bool = False
+
+
+def replication_panels_figure(panels: list[ReplicationPanel], title: str | None = None,
+                              level: float = 0.95) -> Figure:
+    """Validation figure: per panel, the mean of each category with its confidence interval.
+
+    Each replication is drawn as faint points joined across categories (the pairing of
+    common random numbers); the mean over replications is a bar-free marker with a
+    Student-t interval at ``level`` (default 95 %).
+
+    Parameters
+    ----------
+    panels : list of ReplicationPanel
+    title : str, optional
+        Figure title.
+    level : float
+        Confidence level of the intervals.
+    """
+    from scipy import stats
+
+    fig, axes = new_figure(ncols=len(panels), figsize=(
+        max(4.2 * len(panels), 6.0), 4.2 if not any(p.rotate for p in panels) else 5.2))
+    for ax, p in zip(axes, panels):
+        v = np.asarray(p.values, float)
+        x = np.arange(v.shape[1])
+        for row in v:
+            ax.plot(x, row, "-o", color=COLORS["captive"], alpha=0.25, lw=0.8, ms=2.5)
+        n = np.isfinite(v).sum(axis=0)
+        with np.errstate(all="ignore"):
+            mean = np.nanmean(v, axis=0)
+            se = np.nanstd(v, axis=0, ddof=1) / np.sqrt(n)
+        half = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * se, 0.0)
+        ax.errorbar(x, mean, yerr=half, fmt="o", color=COLORS["acv"], ms=6, capsize=4, lw=2,
+                    label=f"mean, {level:.0%} CI", zorder=3)
+        if p.zero_line:
+            ax.axhline(0.0, color=COLORS["published"], lw=0.8)
+        ax.set_xticks(x, p.labels, rotation=40 if p.rotate else 0,
+                      ha="right" if p.rotate else "center", fontsize=8)
+        ax.set_xlim(-0.5, len(x) - 0.5)
+        ax.set_ylabel(p.ylabel)
+        ax.set_title(p.title, fontsize=9)
+    axes[0].legend(frameon=False, fontsize=8, loc="best")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: np.ndarray,
+                              threshold: np.ndarray | None = None) -> Figure:
+    """Summary of a validation report: each claim's signed t statistic.
+
+    Parameters
+    ----------
+    labels : list of str, length n
+        Claim names.
+    t_values : ndarray, shape (n,)
+        Mean effect / standard error, signed so that positive = the predicted direction
+        (clipped to +/- 50 for display).
+    passed : ndarray of bool, shape (n,)
+    threshold : ndarray, shape (n,), optional
+        The t value each claim needed to pass (the Student-t quantile); drawn as ticks.
+    """
+    fig, (ax,) = new_figure(figsize=(8.0, 0.35 * len(labels) + 1.5))
+    y = np.arange(len(labels))[::-1]
+    t = np.clip(np.nan_to_num(np.asarray(t_values, float)), -50, 50)
+    colors = [COLORS["nearshore"] if ok else COLORS["offshore"] for ok in passed]
+    ax.barh(y, t, color=colors)
+    if threshold is not None:
+        ax.plot(threshold, y, "|", color=COLORS["published"], ms=12, mew=2,
+                label="needed to pass (95 % CI)")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.axvline(0.0, color=COLORS["published"], lw=0.8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("effect / standard error, positive = predicted direction")
+    ax.set_title("Validation: every claim")
+    return fig

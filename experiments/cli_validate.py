@@ -1,0 +1,74 @@
+"""``bposim validate``: validate the model against theory and firm-level evidence.
+
+Registered with :func:`simulation.cli.command` when :mod:`simulation.cli` loads its
+plugins. The checks are in :mod:`experiments.validation`, the report writer in
+:mod:`experiments.validation_report`; see ``docs/validation.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulation.cli import UsageError, command
+
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="report folder (default: a new folder "
+                                            "results/validation-<size>-<time>)")
+    p.add_argument("--quick", action="store_true",
+                   help="small runs (250 firms, 8 replications, 2000-2008): seconds per "
+                        "check; the default is the full report (2000 firms, 20 "
+                        "replications, 2000-2020)")
+    p.add_argument("--only", metavar="CHECKS",
+                   help="comma-separated subset of checks (default: all)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def cmd_validate(args) -> int:
+    """Run the validation checks and write the markdown report folder."""
+    from experiments.validation import CHECKS, FULL, QUICK
+    from experiments.validation_report import default_out_dir, validate
+    from simulation.atomic import check_output_dir
+
+    keys = None
+    if args.only is not None:
+        keys = [k.strip() for k in args.only.split(",") if k.strip()]
+        bad = [k for k in keys if k not in CHECKS]
+        if bad or not keys:
+            raise UsageError(f"--only: unknown check {(bad[0] if bad else args.only)!r}; "
+                             f"allowed: {', '.join(CHECKS)}")
+    size = QUICK if args.quick else FULL
+    out = args.out or default_out_dir(size)
+    check_output_dir(out)
+    bar = progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+        bar = tqdm(unit="run", file=sys.stderr, leave=False, desc="validating",
+                   disable=None)
+
+        def _progress(n_runs: int, label: str) -> None:
+            bar.set_postfix_str(label, refresh=False)
+            bar.update(1)
+        progress = _progress
+    try:
+        results, out = validate(size, out, keys, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        for r in results:
+            for c in r.claims:
+                e = c.estimate
+                print(f"{'PASS' if c.passed else 'FAIL'}  {r.key:12s} {c.text}: "
+                      f"{e.mean:+.3g} [{e.lo:+.3g}, {e.hi:+.3g}]")
+        n = sum(len(r.claims) for r in results)
+        print(f"{sum(c.passed for r in results for c in r.claims)} of {n} claims pass")
+        print(f"report: {out / 'report.md'}")
+    return 0
+
+
+cmd_validate.add_arguments = _validate_args
+command("validate", "validate the model against economic theory and firm-level evidence "
+        "(markdown report)")(cmd_validate)
