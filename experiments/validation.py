@@ -105,6 +105,10 @@ class Size:
         Entropy of the root :class:`numpy.random.SeedSequence`.
     diagnostics : bool
         Also run the diagnostic arms that explain a failed claim (not pass/fail).
+    real_buyer_firms : float or None
+        Real buyers the simulated firms stand for (None: the scenario default). Vendors
+        are sampled at the same rate as firms, so this also sets the number of simulated
+        vendors (``n_initial_vendors x n_firms / real_buyer_firms``).
     """
 
     name: str
@@ -114,11 +118,15 @@ class Size:
     end_year: int = 2020
     root_seed: int = 20250607
     diagnostics: bool = True
+    real_buyer_firms: float | None = None
 
 
 #: ``bposim validate --quick`` and the test suite: seconds per check, no diagnostic arms.
+#: 250 simulated firms standing for 250 real ones, so the run keeps the default's full
+#: vendor population (300 vendors): a market of abundant vendors, not a 1-in-8 sample of
+#: the default market, whose thin per-country vendor samples would change the results.
 QUICK = Size("quick", n_firms=250, replications=8, start_year=2000, end_year=2008,
-             diagnostics=False)
+             diagnostics=False, real_buyer_firms=250.0)
 #: ``bposim validate``: the reference report, at the default population (2000 firms) over
 #: 2000-2020, the years with data.
 FULL = Size("full", n_firms=2000, replications=20, start_year=2000, end_year=2020)
@@ -222,6 +230,8 @@ class Replications:
     def scenario(self, **flat) -> Scenario:
         """The default scenario at this size, with flat overrides (``Scenario`` names)."""
         s = self.size
+        if s.real_buyer_firms is not None:
+            flat = {"real_buyer_firms": s.real_buyer_firms} | flat
         return load_scenario(n_firms=s.n_firms, start_year=s.start_year,
                              end_year=s.end_year, **flat)
 
