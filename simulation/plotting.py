@@ -354,3 +354,65 @@ def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: n
     ax.set_xlabel("effect / standard error, positive = predicted direction")
     ax.set_title("Validation: every claim")
     return fig
+
+
+def growth_figure(growth_band: pd.DataFrame, published: pd.DataFrame | None = None,
+                  mark_year: int | None = 2017) -> Figure:
+    """Year-on-year growth of TCV signed: model median and 90 % band, published points.
+
+    Parameters
+    ----------
+    growth_band : DataFrame
+        ``year``, ``median``, ``lo``, ``hi``: growth over the previous year, fraction.
+    published : DataFrame, optional
+        ``year``, ``growth`` (fraction) of the published series.
+    mark_year : int, optional
+        Year whose change is marked (default 2017: USD 12 bn more than 2016).
+    """
+    fig, (ax,) = new_figure()
+    ax.fill_between(growth_band["year"], growth_band["lo"], growth_band["hi"],
+                    color=COLORS["band"], alpha=0.2, lw=0, label="model, 90 % band")
+    ax.plot(growth_band["year"], growth_band["median"], color=COLORS["tcv"], lw=2,
+            label="model median")
+    if published is not None:
+        p = published.dropna(subset=["growth"])
+        ax.plot(p["year"], p["growth"], "o", color=COLORS["published"],
+                label="published (Statista 189788)")
+    if mark_year is not None:
+        ax.axvspan(mark_year - 1, mark_year, color=COLORS["captive"], alpha=0.15,
+                   label=f"{mark_year - 1}->{mark_year}")
+    ax.axhline(0, color="#222222", lw=0.8)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("year")
+    ax.set_ylabel("growth of TCV signed over the previous year")
+    ax.set_title("Year-on-year growth")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    return fig
+
+
+def counterfactual_figure(with_band: pd.DataFrame, without_band: pd.DataFrame,
+                          country_share: pd.DataFrame, event_year: int) -> Figure:
+    """A policy event against its counterfactual (e.g. the 2018 US tax cut).
+
+    Left: ACV of active contracts (USD bn), median and 90 % band, with and without the
+    event. Right: share of ACV won by vendors of the country concerned (columns
+    ``usa_vendor_share`` and ``usa_vendor_share_no_cut``).
+    """
+    fig, (a1, a2) = new_figure(ncols=2)
+    for band_, color, label in ((with_band, COLORS["tcv"], "with the tax cut"),
+                                (without_band, COLORS["acv"], "without (counterfactual)")):
+        a1.fill_between(band_["year"], band_["lo"], band_["hi"], color=color, alpha=0.15, lw=0)
+        a1.plot(band_["year"], band_["median"], color=color, lw=2, label=label)
+    a2.plot(country_share["year"], country_share["usa_vendor_share"], color=COLORS["tcv"],
+            lw=2, label="with the tax cut")
+    a2.plot(country_share["year"], country_share["usa_vendor_share_no_cut"],
+            color=COLORS["acv"], lw=2, ls="--", label="without")
+    for ax in (a1, a2):
+        ax.axvline(event_year, color="#222222", lw=0.8, ls=":")
+        ax.set_xlabel("year")
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
+    a1.set_ylabel("ACV of active contracts, USD bn")
+    a1.set_title(f"Market ACV, {event_year} US tax cut vs none")
+    a2.set_ylabel("share of ACV won by US vendors")
+    a2.set_title("US vendors' share")
+    return fig

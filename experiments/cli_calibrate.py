@@ -1,0 +1,122 @@
+"""Subcommands ``bposim calibrate`` and ``bposim reproduce`` (listed in
+``simulation.cli.PLUGINS``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from simulation.cli import UsageError, command
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=("pool", "in-process", "dask"), default="pool",
+                   help="where runs execute (default: a local process pool)")
+    p.add_argument("--workers", type=int, help="process-pool size (default: the cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask cluster")
+    p.add_argument("--dask-local", type=int, metavar="N", help="Dask LocalCluster of N "
+                   "workers on 127.0.0.1")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary")
+
+
+def _executor(args):
+    from experiments.executors import make_executor
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers: must be >= 1, got {args.workers}")
+    if args.executor == "dask" and args.scheduler is None and args.dask_local is None:
+        raise UsageError("--executor dask: give --scheduler ADDRESS or --dask-local N")
+    return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler,
+                         dask_local=args.dask_local)
+
+
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", nargs="?", type=Path, help="calibration spec (TOML; default "
+                   "experiments/calibration/default.toml)")
+    p.add_argument("--out", type=Path, help="folder for the result (default: a new folder "
+                   "under results/)")
+    p.add_argument("--install", action="store_true", help="also replace the calibration "
+                   "shipped with the package (simulation/scenarios/calibrated.toml)")
+    _executor_args(p)
+
+
+def cmd_calibrate(args) -> int:
+    """Re-derive the calibration by simulated method of moments."""
+    import shutil
+
+    from experiments.calibration import (SHIPPED_DIR, calibrate, load_calibration_spec,
+                                         save_calibration)
+    from simulation.atomic import atomic_dir
+    from simulation.output import next_free_dir
+
+    loaded = load_calibration_spec(args.spec)
+    import datetime as _dt
+    out = args.out or next_free_dir(
+        Path("results") / f"calibration-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+    say = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
+    with atomic_dir(out) as tmp, _executor(args) as ex:
+        say(f"calibrating {len(loaded.spec.parameters)} parameters on {ex.describe()}")
+        result = calibrate(loaded, executor=ex, progress=say)
+        save_calibration(result, tmp)
+    if args.install:
+        for name in ("calibrated.toml", "calibration.json"):
+            shutil.copyfile(out / name, SHIPPED_DIR / name)
+    if not args.quiet:
+        for k, v in result.as_overrides().items():
+            print(f"{k} = {v:.6g}")
+        print(f"objective {result.objective:.4f}; {result.provenance['evaluations']} "
+              f"evaluations in {result.provenance['runtime_s']:.0f} s")
+        print(f"results: {out}" + (" (installed as the shipped calibration)"
+                                   if args.install else ""))
+    return 0
+
+
+cmd_calibrate.add_arguments = _calibrate_args
+command("calibrate", "fit the model to the published market-size series (SMM)")(cmd_calibrate)
+
+
+def _reproduce_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="folder for figures and report (default: a new "
+                   "folder under results/)")
+    p.add_argument("--calibration", type=Path, help="calibrated scenario (default: the "
+                   "shipped simulation/scenarios/calibrated.toml)")
+    p.add_argument("--replications", type=int, default=20, help="replications (default 20)")
+    p.add_argument("--firms", type=int, help="simulated firms (default: the scenario's)")
+    p.add_argument("--seed", type=int, default=2024, help="root seed (default 2024)")
+    _executor_args(p)
+
+
+def cmd_reproduce(args) -> int:
+    """Re-run the calibrated model and write the market-growth figures and report."""
+    import datetime as _dt
+
+    from experiments.calibration import SHIPPED_RESULT, calibrated_scenario
+    from experiments.reproduce import reproduce
+    from simulation.output import next_free_dir
+
+    if args.replications < 2:
+        raise UsageError(f"--replications: must be >= 2 for a band, got {args.replications}")
+    if args.seed < 0:
+        raise UsageError(f"--seed: must be >= 0, got {args.seed}")
+    flat = {"n_firms": args.firms} if args.firms is not None else {}
+    scenario = calibrated_scenario(args.calibration, **flat)
+    calib = None
+    src = (args.calibration.parent / "calibration.json") if args.calibration else SHIPPED_RESULT
+    if src.is_file():
+        calib = json.loads(src.read_text(encoding="utf-8"))
+    out = args.out or next_free_dir(
+        Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
+    with _executor(args) as ex:
+        stats = reproduce(out, scenario, args.replications, args.seed, ex, calib)
+    if not args.quiet:
+        print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
+              f"band in {stats['coverage']:.0%} of {stats['n_years']} years")
+        print(f"figures and report: {out}")
+    return 0
+
+
+cmd_reproduce.add_arguments = _reproduce_args
+command("reproduce", "regenerate the market-growth figures with the calibrated model")(
+    cmd_reproduce)
