@@ -26,6 +26,10 @@ peak memory, total
     (coordinator and workers), sampled every 50 ms from ``/proc/<pid>/status`` by this
     script. Shared pages are counted once per process, so the total overstates physical
     memory by the shared libraries; the comparison is like for like.
+CPU s
+    User + system CPU time summed over the processes of the configuration (sampled from
+    ``/proc/<pid>/stat``; the least of the repeats): the work done, which other processes
+    on a shared machine do not inflate as much as the wall time.
 peak memory, coordinator
     ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the coordinating process: where
     ``batch_run`` holds every result row and the sweep engine holds none.
@@ -110,8 +114,10 @@ def child(engine: str, workers: int, folder: Path, firms: int, end_year: int,
 
 
 # ----------------------------------------------------------------- parent process side
-def _group_rss_kib(pgid: int) -> int:
-    total = 0
+def _group_usage(pgid: int) -> dict[int, tuple[int, float]]:
+    """RSS (KiB) and CPU time (user + system, s) of every process of a process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -120,14 +126,13 @@ def _group_rss_kib(pgid: int) -> int:
                 fields = fh.read().rsplit(")", 1)[1].split()
             if int(fields[2]) != pgid:  # field 5 of stat: process group
                 continue
+            cpu = (int(fields[11]) + int(fields[12])) / tick  # fields 14-15: utime, stime
             with open(f"/proc/{d}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-        except (OSError, IndexError, ValueError):
+                rss = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+            out[int(d)] = (rss, cpu)
+        except (OSError, IndexError, ValueError, StopIteration):
             continue
-    return total
+    return out
 
 
 def measure(engine: str, workers: int, folder: Path, args) -> dict:
@@ -138,10 +143,14 @@ def measure(engine: str, workers: int, folder: Path, args) -> dict:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, cwd=ROOT)
     peak = [0]
+    cpu: dict[int, float] = {}
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _group_rss_kib(proc.pid))
+            usage = _group_usage(proc.pid)
+            peak[0] = max(peak[0], sum(rss for rss, _ in usage.values()))
+            for pid, (_, c) in usage.items():
+                cpu[pid] = max(cpu.get(pid, 0.0), c)
             time.sleep(0.05)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -152,6 +161,8 @@ def measure(engine: str, workers: int, folder: Path, args) -> dict:
         raise RuntimeError(f"{engine} x{workers} failed:\n{err}")
     res = json.loads(out.strip().splitlines()[-1])
     res["total_peak_mib"] = peak[0] / 1024
+    res["load1"] = os.getloadavg()[0]  # other processes competing for the cores
+    res["cpu_s"] = sum(cpu.values())
     return res
 
 
@@ -160,7 +171,7 @@ def main(argv=None) -> int:
     ap.add_argument("--firms", type=int, default=300)
     ap.add_argument("--end-year", type=int, default=2015)
     ap.add_argument("--reps", type=int, default=6)
-    ap.add_argument("--repeat", type=int, default=2, help="runs per configuration; the "
+    ap.add_argument("--repeat", type=int, default=3, help="runs per configuration; the "
                     "best wall time is kept")
     ap.add_argument("--quick", action="store_true", help="small design (smoke check)")
     ap.add_argument("--child", nargs=3, metavar=("ENGINE", "WORKERS", "DIR"),
@@ -187,16 +198,19 @@ def main(argv=None) -> int:
             tries = [measure(engine, workers, folder, args) for _ in range(args.repeat)]
             best = min(tries, key=lambda r: r["wall_s"])
             best["walls"] = [round(t["wall_s"], 2) for t in tries]
+            best["loads"] = [round(t["load1"], 1) for t in tries]
+            best["cpu_s"] = min(t["cpu_s"] for t in tries)
             best["total_peak_mib"] = max(t["total_peak_mib"] for t in tries)
             best["coordinator_peak_mib"] = max(t["coordinator_peak_mib"] for t in tries)
             results[(engine, workers)] = best
     print()
-    print(f"{'engine':<27}{'workers':>8}{'wall s (best)':>15}{'runs/s':>8}"
-          f"{'peak MiB total':>16}{'peak MiB coord.':>17}{'rows':>8}   all wall s")
+    print(f"{'engine':<27}{'workers':>8}{'wall s (best)':>15}{'runs/s':>8}{'CPU s':>8}"
+          f"{'peak MiB total':>16}{'peak MiB coord.':>17}{'rows':>8}   all wall s (load avg)")
     for (engine, workers), r in results.items():
         print(f"{NAMES[engine]:<27}{workers:>8}{r['wall_s']:>15.2f}{r['runs'] / r['wall_s']:>8.2f}"
+              f"{r['cpu_s']:>8.1f}"
               f"{r['total_peak_mib']:>16.0f}{r['coordinator_peak_mib']:>17.0f}"
-              f"{r['rows']:>8}   {r['walls']}")
+              f"{r['rows']:>8}   {r['walls']} ({r['loads']})")
     for engine in ("sweep", "batch_run"):
         t1, t2 = results[(engine, 1)]["wall_s"], results[(engine, 2)]["wall_s"]
         print(f"parallel efficiency, {NAMES[engine]}, 2 workers vs 1: {t1 / (2 * t2):.0%} "

@@ -234,6 +234,9 @@ def _format_error(err: ValidationError, data: Any) -> str:
     if msg.startswith("Value error, "):
         return f"{where}: {msg[len('Value error, '):]}"
     if e["type"] == "extra_forbidden":
+        if len(parts) == 1:
+            return (f"{where}: unknown key; allowed at the top level: "
+                    + ", ".join(SweepSpec.model_fields))
         return f"{where}: unknown key; see docs/sweeps.md for the spec format"
     if e["type"] == "union_tag_invalid":
         return f"{where}: kind must be one of {', '.join(DESIGN_KINDS)}"

@@ -64,7 +64,8 @@ def test_per_country_values_reach_the_scenario():
 
 # ----------------------------------------------------------------------- bad specs
 BAD = {
-    "unknown top key": ("replicashuns = 3\n", "replicashuns: unknown key"),
+    "unknown top key": ("replicashuns = 3\n", "replicashuns: unknown key; allowed at the "
+                        "top level: name, description, seed, replications"),
     "replications 0": ("replications = 0\n[[parameters]]\nname='review_hazard'\n"
                        "values=[0.1]\n", "replications"),
     "unknown parameter": ("[[parameters]]\nname = 'review_hazzard'\nvalues = [0.1]\n",
@@ -173,6 +174,13 @@ def test_factorial_plan_has_every_combination(tmp_path):
         assert sc.decision.review_hazard == p["review_hazard"]
         assert sc.countries.tax_rate_overrides["IND"] == p["countries.tax_rate_overrides.IND"]
         assert sc.population.n_firms == 40 and sc.time.end_year == 2004
+
+
+def test_three_levels_each_is_nine_points(tmp_path):
+    """2 parameters at 3 levels each, 4 replications: a full factorial of 36 runs."""
+    text = SPEC_24.replace("values = [0.01, 0.05]", "values = [0.01, 0.03, 0.05]")
+    plan = build_plan(_spec(tmp_path, text), 1)
+    assert len(plan.design.points) == 9 and len(plan.runs) == 36
 
 
 LHS = f"""
