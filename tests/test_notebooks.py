@@ -47,3 +47,14 @@ def test_quickstart_runs_top_to_bottom(tmp_path, monkeypatch):
         "market_size", "location_shares", "acv_by_country", "work_flows", "events",
         "events_breach_x3"))
     assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in saved)
+
+
+def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPOSIM_NB_FIRMS", "120")
+    monkeypatch.setenv("BPOSIM_NB_REPS", "2")
+    nb = _run(ROOT / "notebooks" / "03_reproduce_market_growth.ipynb", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "120 firms, 2 replications" in text and "MAPE" in text
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
