@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from simulation.cli import UsageError, command
@@ -68,32 +67,21 @@ command("sweep", "run or resume a parameter sweep (resumable, failures kept as d
 
 def cmd_sensitivity(args) -> int:
     """Run a Sobol or Morris design as a sweep and write its sensitivity indices."""
-    from experiments import sensitivity, storage
+    from experiments.runner import SweepError
+    from experiments.sensitivity import format_table, run_sensitivity
     from experiments.spec import load_spec
 
-    loaded = load_spec(args.spec)
-    kind = loaded.spec.design.kind
-    if kind not in ("sobol", "morris"):
-        raise UsageError(f"design.kind: bposim sensitivity needs a 'sobol' or 'morris' "
-                         f"design, got {kind!r}; use bposim sweep for other designs")
-    warn = sensitivity.guidance_warnings(loaded.spec)
-    for w in warn:
-        print(f"bposim: warning: {w}", file=sys.stderr)
-    outcome = _run(args, loaded)
+    try:
+        result = run_sensitivity(load_spec(args.spec), _options(args))
+    except SweepError as err:
+        raise UsageError(str(err)) from None
+    outcome = result.outcome
     if outcome.interrupted:
         return outcome.exit_status
-    sweep_dir = outcome.sweep_dir
-    plan = outcome.plan
-    data = storage.load_sweep(sweep_dir)
-    indices, notes = sensitivity.analyze(plan, data)
-    for n in notes:
-        print(f"bposim: warning: {n}", file=sys.stderr)
-    out = sweep_dir / "sensitivity"
-    sensitivity.write_results(indices, warn + notes, out)
     if not args.quiet:
-        print(sensitivity.format_table(indices))
-        print(f"sensitivity indices: {out / 'indices.csv'} (+ .parquet, one chart per "
-              "output)")
+        print(format_table(result.indices))
+        print(f"sensitivity indices: {outcome.sweep_dir / 'sensitivity' / 'indices.csv'} "
+              "(+ .parquet, one chart per output)")
     return outcome.exit_status
 
 

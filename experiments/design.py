@@ -14,7 +14,8 @@ coordinate through the parameter's distribution (inverse CDF, :mod:`scipy.stats`
 
 SALib samples the unit cube (``bounds = [0, 1]`` for every parameter); its analyses use
 only the outputs (Sobol) or the unit-cube steps (Morris: the elementary effect is the
-change in output per step of ``levels / (2 (levels - 1))`` in unit coordinates), so the
+change in output over a step divided by the step, ``levels / (2 (levels - 1))`` in unit
+coordinates, i.e. per full range of the parameter), so the
 indices are the same as with SALib's own scaling for uniform ranges.
 """
 

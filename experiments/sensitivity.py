@@ -22,8 +22,11 @@ JOSS 2(9), 97; Iwanaga, Usher & Herman (2022), Socio-Environmental Systems Model
 
 from __future__ import annotations
 
+import sys
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 import pandas as pd
@@ -32,8 +35,11 @@ import pyarrow as pa
 from experiments import storage
 from experiments.plan import Plan
 from experiments.seeds import analysis_rng
-from experiments.spec import SweepSpec
+from experiments.spec import LoadedSpec, SweepSpec, load_spec
 from simulation.config import ConfigError
+
+if TYPE_CHECKING:  # the runner is imported when a sensitivity analysis runs
+    from experiments.runner import SweepOutcome
 
 #: Sobol' base sample of SALib's own tutorial (docs/user_guide/basics.rst, N = 1024);
 #: used as the rule of thumb below which bposim warns. Rule of thumb, not a theorem.
@@ -212,5 +218,79 @@ def format_table(indices: pd.DataFrame) -> str:
     return d[["output", "index", "parameter", "value +/- conf"]].to_string(index=False)
 
 
-__all__ = ["analyze", "responses", "guidance_warnings", "write_results", "format_table",
-           "SOBOL_MIN_SAMPLES", "MORRIS_MIN_TRAJECTORIES"]
+@dataclass
+class SensitivityResult:
+    """What :func:`run_sensitivity` did.
+
+    Attributes
+    ----------
+    outcome : experiments.runner.SweepOutcome
+        The sweep session: runs stored, failed, timed out; ``exit_status``.
+    indices : DataFrame
+        Tidy table with :data:`INDEX_COLUMNS` (:func:`analyze`); empty if interrupted.
+    warnings : list of str
+        Sample-size guidance (:func:`guidance_warnings`) and outputs that were skipped.
+    paths : list of Path
+        Files written in ``DIR/sensitivity/`` (none if interrupted).
+    """
+
+    outcome: SweepOutcome
+    indices: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+
+def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None = None
+                    ) -> SensitivityResult:
+    """``bposim sensitivity`` as a function: run a Sobol or Morris design as a sweep
+    (stored and resumable, :func:`experiments.runner.run_sweep`), analyse it with SALib
+    (:func:`analyze`) and write the results (:func:`write_results`) to
+    ``DIR/sensitivity/``.
+
+    Parameters
+    ----------
+    spec : path or LoadedSpec
+        Sweep spec with a ``sobol`` or ``morris`` design (and optionally a
+        ``[sensitivity]`` table: outputs, years, confidence level, resamples).
+    opts : experiments.runner.SweepOptions
+        Folder and executor, as for :func:`experiments.runner.run_sweep`.
+    stderr : text stream, optional
+        Where warnings (``bposim: warning: ...``) and the progress bar go; default
+        ``sys.stderr``.
+
+    Returns
+    -------
+    SensitivityResult
+
+    Raises
+    ------
+    simulation.config.ConfigError
+        Invalid spec, or a design that is neither ``sobol`` nor ``morris``; a design point
+        without any ``ok`` run (:func:`responses`).
+    experiments.runner.SweepError
+        Folder in use, not a sweep folder, or the spec changed.
+    """
+    from experiments.runner import run_sweep
+
+    stderr = stderr or sys.stderr
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    kind = loaded.spec.design.kind
+    if kind not in ("sobol", "morris"):
+        raise ConfigError(f"design.kind: bposim sensitivity needs a 'sobol' or 'morris' "
+                          f"design, got {kind!r}; use bposim sweep for other designs")
+    warn = guidance_warnings(loaded.spec)
+    for w in warn:
+        print(f"bposim: warning: {w}", file=stderr)
+    outcome = run_sweep(loaded, opts, stderr=stderr)
+    if outcome.interrupted:
+        return SensitivityResult(outcome, pd.DataFrame(columns=list(INDEX_COLUMNS)), warn)
+    indices, notes = analyze(outcome.plan, storage.load_sweep(outcome.sweep_dir))
+    for n in notes:
+        print(f"bposim: warning: {n}", file=stderr)
+    paths = write_results(indices, warn + notes, outcome.sweep_dir / "sensitivity")
+    return SensitivityResult(outcome, indices, warn + notes, paths)
+
+
+__all__ = ["run_sensitivity", "SensitivityResult", "analyze", "responses",
+           "guidance_warnings", "write_results", "format_table", "SOBOL_MIN_SAMPLES",
+           "MORRIS_MIN_TRAJECTORIES"]

@@ -47,6 +47,18 @@ def _year_axis(ax) -> None:
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
 
 
+def _published_points(ax, published: pd.DataFrame | None) -> None:
+    """The published TCV series as points, hollow where the value is not verified."""
+    if published is None or not len(published):
+        return
+    ver = published["status"].eq("verified")
+    ax.plot(published["year"][ver], published["value_usd_bn"][ver], "o",
+            color=COLORS["published"], label="published TCV (Statista 189788)")
+    if (~ver).any():
+        ax.plot(published["year"][~ver], published["value_usd_bn"][~ver], "o",
+                mfc="none", color=COLORS["published"], label="published, secondary/unverified")
+
+
 def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = None,
                        band: pd.DataFrame | None = None, title: str | None = None) -> Figure:
     """Market size over time: ACV of active contracts and TCV signed per year, USD bn.
@@ -69,14 +81,7 @@ def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = No
             label="model: TCV signed per year")
     ax.plot(annual["year"], annual["market_acv_usd_bn"], color=COLORS["acv"], lw=2, ls="--",
             label="model: ACV of active contracts")
-    if published is not None and len(published):
-        ver = published["status"].eq("verified")
-        ax.plot(published["year"][ver], published["value_usd_bn"][ver], "o",
-                color=COLORS["published"], label="published TCV (Statista 189788)")
-        if (~ver).any():
-            ax.plot(published["year"][~ver], published["value_usd_bn"][~ver], "o",
-                    mfc="none", color=COLORS["published"],
-                    label="published, secondary/unverified")
+    _published_points(ax, published)
     _year_axis(ax)
     ax.set_ylabel("USD bn (nominal)")
     ax.set_ylim(bottom=0)
@@ -156,7 +161,9 @@ def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figu
         ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
         confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
         indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
-        elementary effect, output units per unit-cube step) and ``sigma``.
+        elementary effect: the change of the output over a step divided by the step in
+        unit-cube coordinates, i.e. output units per full range of the parameter) and
+        ``sigma`` (standard deviation of the elementary effects).
     output : str, optional
         Output column named in the title.
     """
@@ -178,9 +185,165 @@ def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figu
     ax.invert_yaxis()
     ax.axvline(0, color="#222222", lw=0.8)
     ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
-                  else "elementary effect (output units per unit-cube step)")
+                  else "elementary effect (output units per full range of the parameter)")
     ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def _level_label(v) -> str:
+    """Tick label of a parameter level: whole numbers as integers, other numbers to four
+    significant digits, other values (JSON text of tables) as they are."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+    return str(v)
+
+
+def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
+                   xlabel: str | None = None, ylabel: str | None = None,
+                   value_label: str | None = None, title: str | None = None,
+                   fmt: str = "{:.2f}", cmap: str = "viridis") -> Figure:
+    """Heat map of an output over a two-parameter grid: the mean over each cell's runs.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run (e.g. one year of :func:`experiments.tables.annual_by_run`):
+        columns ``x``, ``y`` (the two parameters' values) and ``value``. Rows with the
+        same ``(x, y)`` (replications of a design point) are averaged; a cell without rows
+        is left blank.
+    x, y : str
+        Parameter columns on the horizontal and vertical axes; levels sorted ascending
+        (left to right, bottom to top).
+    value : str
+        Output column averaged per cell, in its own units (e.g. ``share_offshore``, a
+        fraction of ACV; ``tcv_signed_usd_bn``, USD bn per year).
+    xlabel, ylabel, value_label : str, optional
+        Axis and colour-bar labels with units; default the column names.
+    title : str, optional
+        Title; the number of runs per cell is added below it.
+    fmt : str
+        Format of the cell labels (:meth:`str.format`), e.g. ``"{:.0%}"`` for a share.
+    cmap : str
+        Matplotlib colour map.
+
+    Returns
+    -------
+    Figure
+        One axes; its image holds the (n_y, n_x) array of cell means, row 0 = the lowest
+        ``y`` level, i.e. ``runs.pivot_table(index=y, columns=x, values=value)``.
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    """
+    for col in (x, y, value):
+        if col not in runs.columns:
+            raise KeyError(f"heatmap_figure: no column {col!r}")
+    fig, (ax,) = new_figure(figsize=(7.0, 5.0))
+    ax.grid(False)
+    cells = runs.pivot_table(index=y, columns=x, values=value, aggfunc="mean",
+                             dropna=False).sort_index().sort_index(axis=1)
+    counts = runs.groupby([y, x]).size()
+    vals = cells.to_numpy(dtype=float)
+    im = ax.imshow(np.ma.masked_invalid(vals), origin="lower", aspect="auto", cmap=cmap)
+    ax.set_xticks(range(cells.shape[1]), [_level_label(v) for v in cells.columns])
+    ax.set_yticks(range(cells.shape[0]), [_level_label(v) for v in cells.index])
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    finite = vals[np.isfinite(vals)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for i in range(vals.shape[0]):
+        for j in range(vals.shape[1]):
+            if np.isfinite(vals[i, j]):
+                # light text on the dark end of the colour map (viridis: low values)
+                ax.text(j, i, fmt.format(vals[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if vals[i, j] < mid else "black")
+    fig.colorbar(im, ax=ax, label=value_label or value, shrink=0.9)
+    lo, hi = (int(counts.min()), int(counts.max())) if len(counts) else (0, 0)
+    n = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    ax.set_title(f"{title or value}\nmean of {n} run{'s' if hi != 1 else ''} per cell",
+                 fontsize=10)
+    return fig
+
+
+#: Quantile bands of a fan chart: central coverage -> opacity of the band.
+FAN_BANDS = {0.9: 0.18, 0.5: 0.38}
+
+
+def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *,
+                     x: str = "year", published: pd.DataFrame | None = None,
+                     ylabel: str | None = None, title: str | None = None,
+                     color: str = COLORS["tcv"]) -> Figure:
+    """Fan chart: the median over replications of an output over time, with central
+    50 % and 90 % bands; one panel per design point.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run and time: columns ``x``, ``value`` and ``group``
+        (e.g. :func:`experiments.tables.annual_by_run` restricted to a few design points,
+        with a label per point).
+    value : str
+        Output column, in its own units (e.g. ``tcv_signed_usd_bn``, USD bn per year).
+    group : str, optional
+        Column naming the design point of each run: one panel per value, in order of
+        appearance, sharing the y axis. Default: one panel with every run.
+    x : str
+        Time column (default ``year``).
+    published : DataFrame, optional
+        ``year``, ``value_usd_bn``, ``status``: the published TCV series
+        (:func:`simulation.world.published_market_size`, Statista 189788), drawn as
+        points in every panel; only meaningful when ``value`` is TCV signed per year.
+    ylabel : str, optional
+        y-axis label with units; default the column name.
+    title : str, optional
+        Figure title; each panel's title names its group and number of runs.
+    color : str
+        Colour of the median and its bands.
+
+    Returns
+    -------
+    Figure
+        One axes per group. In each: the median line (``Line2D``, x = the sorted times,
+        y = ``groupby(x)[value].median()``) and, per band of :data:`FAN_BANDS`, a filled
+        area between the quantiles ``(1 - c) / 2`` and ``(1 + c) / 2`` of the runs at
+        each time (pandas' linear interpolation).
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    """
+    for col in (x, value) + ((group,) if group else ()):
+        if col not in runs.columns:
+            raise KeyError(f"fan_chart_figure: no column {col!r}")
+    groups = list(dict.fromkeys(runs[group])) if group else [None]
+    n = max(len(groups), 1)
+    fig, axes = new_figure(ncols=n, sharey=True,
+                           figsize=(min(4.2 * n + 1.0, 13.0), STYLE["figsize"][1]))
+    for ax, g in zip(axes, groups):
+        d = runs if g is None else runs[runs[group] == g]
+        by = d.groupby(x)[value]
+        for cover, alpha in sorted(FAN_BANDS.items(), reverse=True):
+            lo, hi = by.quantile((1 - cover) / 2), by.quantile((1 + cover) / 2)
+            ax.fill_between(lo.index, lo.to_numpy(), hi.to_numpy(), color=color,
+                            alpha=alpha, lw=0, label=f"central {cover:.0%} of runs")
+        med = by.median()
+        ax.plot(med.index, med.to_numpy(), color=color, lw=2, label="median")
+        _published_points(ax, published)
+        if x == "year":
+            _year_axis(ax)
+        else:
+            ax.set_xlabel(x)
+        if (d[value] >= 0).all():
+            ax.set_ylim(bottom=0)
+        runs_n = d["run_id"].nunique() if "run_id" in d else int(by.size().max())
+        ax.set_title(f"{'' if g is None else f'{g}: '}{runs_n} runs", fontsize=9)
+    axes[0].set_ylabel(ylabel or value)
+    axes[0].legend(frameon=False, fontsize=7, loc="upper left")
+    fig.suptitle(title or f"{value}: median and central 50 % / 90 % of runs")
     return fig
 
 

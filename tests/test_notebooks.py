@@ -13,6 +13,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     assert (ROOT / "notebooks" / "01_quickstart.ipynb") in NOTEBOOKS
+    assert (ROOT / "notebooks" / "02_parameter_sweep.ipynb") in NOTEBOOKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -58,3 +59,31 @@ def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "120 firms, 2 replications" in text and "MAPE" in text
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
+
+
+def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
+    sizes = {"BPOSIM_NB_FIRMS": "60", "BPOSIM_NB_LEVELS": "2", "BPOSIM_NB_REPLICATIONS": "2",
+             "BPOSIM_NB_TRAJECTORIES": "2", "BPOSIM_NB_END_YEAR": "2010"}
+    for k, v in sizes.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("BPOSIM_NB_OUT", str(tmp_path / "sweeps"))
+    monkeypatch.setenv("BPOSIM_NB_FIGDIR", str(tmp_path))
+    nb = _run(ROOT / "notebooks" / "02_parameter_sweep.ipynb", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "60 firms per run, 2000-2010; grid 2 x 2 x 2 replications" in text
+    # 2 x 2 grid x 2 replications; Morris: 2 trajectories x (5 + 1) points x 2 replications
+    assert "8 runs planned; stored 8: 8 ok" in text
+    assert "24 runs planned; stored 24: 24 ok" in text
+    assert "mu_star" in text and "trajectories = 2 is below 10" in text
+    sweeps = sorted(p.name for p in (tmp_path / "sweeps").iterdir() if p.is_dir())
+    assert sweeps == ["grid-60f-2l-2r-2t-2010", "morris-60f-2l-2r-2t-2010"]
+    assert (tmp_path / "sweeps" / sweeps[1] / "sensitivity" / "indices.csv").is_file()
+    pngs = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) == 6  # every figure is shown inline
+    names = ("heatmap_offshore", "heatmap_tcv", "fan_tcv", "fan_acv",
+             "sensitivity_share_offshore", "sensitivity_market_acv")
+    saved = sorted(p.name for p in tmp_path.glob("sweep_*.png"))
+    assert saved == sorted(f"sweep_{n}.png" for n in names)
+    assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in saved)
