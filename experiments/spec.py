@@ -157,7 +157,7 @@ class SweepSpec(_Strict):
     replications: int = Field(1, ge=1, le=1_000_000)
     end_year: int | None = Field(None, ge=1991, le=2300)
     outputs: list[str] | None = Field(None, min_length=1)
-    timeout_s: float | None = Field(None, gt=0)
+    timeout_s: float | None = Field(None, gt=0, le=1e8)  # at most ~3 years, seconds
     common_random_numbers: bool = False
     base: BaseSpec = BaseSpec()
     design: Design = FactorialDesign(kind="factorial")
@@ -283,6 +283,9 @@ def load_spec(path: str | Path) -> LoadedSpec:
     """
     path = Path(path)
     data = read_toml(path)
+    if not data:
+        raise ConfigError(f"{path}: the spec file has no settings; see docs/sweeps.md and "
+                          "experiments/sweeps/ for examples")
     text = path.read_text(encoding="utf-8")
     spec = parse_spec(data)
     return resolve_spec(spec, path=path, text=text)

@@ -98,7 +98,12 @@ def cmd_config(args) -> int:
         sys.stdout.write(render_default_toml())
         return 0
     if args.reference:
-        sys.stdout.write(render_reference_markdown())
+        try:  # the sweep and calibration specs live in experiments/
+            from experiments.reference import render_full_reference
+        except ModuleNotFoundError:  # pragma: no cover - core-only installs
+            sys.stdout.write(render_reference_markdown())
+        else:
+            sys.stdout.write(render_full_reference() + "\n")
         return 0
     sc = load_scenario(args.check)
     print(f"{args.check}: valid (config hash {sc.config_hash()[:12]})")

@@ -62,8 +62,12 @@ def test_default_toml_is_generated_from_schema():
 
 def test_configuration_reference_is_generated_from_schema():
     from conftest import ROOT
-    from simulation.config import render_reference_markdown
-    assert (ROOT / "docs" / "configuration.md").read_text() == render_reference_markdown()
+    from experiments.reference import render_full_reference
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    assert text == render_full_reference() + "\n"
+    for needle in ("## `[risk]`", "## Sweep spec", "`[[parameters]]`", "## Calibration spec",
+                   "`breach_hazard_scale`", "`replications`", "`maxiter`"):
+        assert needle in text
 
 
 BAD = {
