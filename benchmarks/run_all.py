@@ -1,7 +1,8 @@
 """Run every benchmark group in turn and print their figures (see docs/performance.md).
 
 Run from the repository root after ``pip install -e .``: ``python benchmarks/run_all.py``.
-``--quick`` uses smaller sizes (a smoke run of a few minutes, not the reported figures).
+``--quick`` uses smaller sizes (a smoke run of well under a minute, not the reported
+figures).
 """
 
 from __future__ import annotations

@@ -61,6 +61,26 @@ def test_paths_identical_when_capacity_is_scarce(monkeypatch):
     assert n_rejected > 100
 
 
+def test_agent_path_does_not_depend_on_the_order_agents_act_in(monkeypatch):
+    """Firms and vendors acting in reverse order give the same results: firms only read the
+    state of the quarter's start until all have decided, vendors answer by priority."""
+    kw = dict(n_firms=120, end_year=2002, spinup_years=4, captives_enabled=True)
+    a = BPOModel(rng=9, **kw)
+    a.run()
+    agent_set = type(a.agents_by_type[Firm])
+
+    def do_in_reverse(self, method, *args, **kwargs):
+        for agent in reversed(list(self)):
+            getattr(agent, method)(*args, **kwargs)
+        return self
+
+    monkeypatch.setattr(agent_set, "do", do_in_reverse)
+    b = BPOModel(rng=9, decision_path="agents", **kw)
+    b.run()
+    pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
+    np.testing.assert_array_equal(a.p_vendor, b.p_vendor)
+
+
 def test_decision_path_is_not_a_scenario_field():
     a = BPOModel(rng=1, n_firms=10, end_year=2000, spinup_years=0)
     b = BPOModel(rng=1, n_firms=10, end_year=2000, spinup_years=0, decision_path="agents")
