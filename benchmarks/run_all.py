@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_numpy_bound  # noqa: E402
 import bench_paths  # noqa: E402
 import bench_scaling  # noqa: E402
+import bench_sweep  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -26,11 +27,12 @@ def main(argv=None) -> None:
         bench_paths.main(["--firms", "2000", "--quarters", "2"])
         bench_numpy_bound.main(["--firms", "10000", "--quarters", "4"])
         bench_scaling.main(["--sizes", "1000", "10000"])
+        bench_sweep.main(["--quick"])
     else:
         bench_paths.main([])
         bench_numpy_bound.main([])
         bench_scaling.main([])
-    print("group 4 (sweep throughput) is not in this script yet: it needs the sweep engine.")
+        bench_sweep.main([])  # group 4: sweep throughput, 2 workers vs 1, vs mesa.batch_run
 
 
 if __name__ == "__main__":

@@ -44,7 +44,11 @@ def test_scaling_benchmark_runs_a_size_in_a_child(capsys):
 
 
 def test_scaled_market_keeps_the_default_vendor_ratio():
+    """The benchmark market of any size has 300 vendors per 2,000 firms (the model's own
+    vendor sampling)."""
     from _common import scaled_market
-    assert scaled_market(2000) == dict(n_firms=2000, n_initial_vendors=300, entry_rate=3.0)
-    assert scaled_market(1_000_000)["n_initial_vendors"] == 150_000
-    assert sys.modules["_common"].DEFAULT_FIRMS == 2000
+
+    from simulation.model import BPOModel
+    assert scaled_market(2000) == dict(n_firms=2000)
+    m = BPOModel(rng=1, spinup_years=0, end_year=2000, **scaled_market(20_000))
+    assert m.n_vendor_slots == 3000
