@@ -214,6 +214,11 @@ def prepare(loaded: LoadedSpec, sweep_dir: Path, force: bool = False
     if state == "foreign":
         raise SweepError(f"--out: {sweep_dir} exists and is not a bposim sweep folder; "
                          "choose another folder")
+    if state == "sweep":
+        try:
+            storage.check_format(sweep_dir)
+        except storage.SweepFormatError as err:
+            raise SweepError(f"--out: {err}") from None
     manifest = storage.read_manifest(sweep_dir) if state == "sweep" else None
     seed = loaded.spec.seed
     if manifest is not None and seed is None:

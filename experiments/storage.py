@@ -274,6 +274,25 @@ def read_manifest(sweep_dir: Path) -> dict:
     return json.loads((Path(sweep_dir) / MANIFEST).read_text(encoding="utf-8"))
 
 
+class SweepFormatError(ValueError):
+    """A sweep folder written in another storage format; the message names the version."""
+
+
+def check_format(sweep_dir: Path) -> None:
+    """Refuse a sweep folder of another storage format (one line naming its version).
+
+    Raises
+    ------
+    SweepFormatError
+    """
+    m = read_manifest(sweep_dir)
+    fmt = m.get("sweep_format_version")
+    if fmt != SWEEP_FORMAT_VERSION:
+        raise SweepFormatError(
+            f"{sweep_dir}: written by bposim {m.get('package_version', 'unknown')} in sweep "
+            f"format {fmt!r}; this bposim reads format {SWEEP_FORMAT_VERSION}")
+
+
 def load_sweep(sweep_dir: str | Path, timeseries: bool = True) -> SweepData:
     """Load a sweep folder's tables (exact: one record per run).
 
@@ -287,10 +306,13 @@ def load_sweep(sweep_dir: str | Path, timeseries: bool = True) -> SweepData:
     ------
     FileNotFoundError
         If ``sweep_dir`` is not a sweep folder.
+    SweepFormatError
+        If it was written in another storage format.
     """
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / MANIFEST).is_file():
         raise FileNotFoundError(f"{sweep_dir}: not a bposim sweep folder (no {MANIFEST})")
+    check_format(sweep_dir)
     recs = read_records(sweep_dir)
     plan = pq.read_table(sweep_dir / PLAN).to_pandas()
     keep = select_records(recs)

@@ -356,3 +356,29 @@ def test_progress_bar_shows_counts_and_eta(tmp_path):
                  "--quiet"])
     assert p.returncode == 0 and p.stdout == "" and p.stderr == ""
     assert len(load_sweep(tmp_path / "q").runs) == 1
+
+
+def test_sweep_folder_of_another_format_version_is_refused(tmp_path):
+    """An older (or newer) sweep folder fails with a message naming its version, both for
+    loading and for resuming."""
+    import json
+
+    import pytest
+
+    from experiments import storage
+    from simulation.cli import main
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "v"\nreplications = 1\nend_year = 2001\n[base]\n'
+                    'overrides = { n_firms = 15 }\n[[parameters]]\nname = "review_hazard"\n'
+                    'values = [0.02]\n')
+    out = tmp_path / "sw"
+    assert main(["sweep", str(spec), "--out", str(out), "--quiet", "--executor",
+                 "in-process"]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    m["sweep_format_version"], m["package_version"] = 0, "0.0.1"
+    (out / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(storage.SweepFormatError, match=r"bposim 0\.0\.1 in sweep format 0"):
+        storage.load_sweep(out)
+    assert main(["sweep", str(spec), "--out", str(out), "--quiet", "--executor",
+                 "in-process"]) == 2
