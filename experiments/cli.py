@@ -9,11 +9,9 @@ from pathlib import Path
 from simulation.cli import UsageError, command
 
 
-def _sweep_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec (TOML); see "
-                   "docs/sweeps.md and experiments/sweeps/")
-    p.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default "
-                   "results/sweep-NAME); an existing one is resumed")
+def add_executor_args(p: argparse.ArgumentParser) -> None:
+    """The executor options shared by ``sweep``, ``sensitivity``, ``calibrate`` and
+    ``reproduce``."""
     p.add_argument("--executor", choices=("pool", "in-process", "dask"), default="pool",
                    help="where runs execute (default: a local process pool)")
     p.add_argument("--workers", type=int, help="process-pool size (default: the available "
@@ -21,7 +19,15 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
                    "(e.g. tcp://HOST:8786); workers must see --out at the same path")
     p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster "
-                   "of N workers on 127.0.0.1 for this sweep")
+                   "of N workers on 127.0.0.1 for this run")
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec (TOML); see "
+                   "docs/sweeps.md and experiments/sweeps/")
+    p.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default "
+                   "results/sweep-NAME); an existing one is resumed")
+    add_executor_args(p)
     p.add_argument("--start-method", choices=("forkserver", "spawn", "fork"),
                    help="multiprocessing start method of the pool (default forkserver)")
     p.add_argument("--chunk-size", type=int, metavar="K", help="runs per stored chunk "

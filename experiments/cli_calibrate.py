@@ -8,16 +8,12 @@ import json
 import sys
 from pathlib import Path
 
+from experiments.cli import add_executor_args
 from simulation.cli import UsageError, command
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--executor", choices=("pool", "in-process", "dask"), default="pool",
-                   help="where runs execute (default: a local process pool)")
-    p.add_argument("--workers", type=int, help="process-pool size (default: the cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="existing Dask cluster")
-    p.add_argument("--dask-local", type=int, metavar="N", help="Dask LocalCluster of N "
-                   "workers on 127.0.0.1")
+    add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
 
 
