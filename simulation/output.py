@@ -57,7 +57,7 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None) -> None:
     fig = plotting.market_size_figure(run.annual, published_market_size())
     plotting.save(fig, folder / "market_size.png")
     manifest = provenance(
-        run.clock, seed=run.seed, scenario=scenario,
+        run.clock, runtime_s=run.runtime_s, seed=run.seed, scenario=scenario,
         results_format_version=RESULTS_FORMAT_VERSION,
         n_firms=scenario.population.n_firms,
         firms_per_agent=scenario.population.real_buyer_firms / scenario.population.n_firms,

@@ -106,7 +106,9 @@ def _deadline_model_class() -> type:
     class DeadlineModel(BPOModel):
         """:class:`~simulation.model.BPOModel` that checks a wall-clock deadline before
         every quarter, the spin-up's (run by the constructor) included. It draws nothing,
-        so its results are the model's."""
+        so its results are the model's. It hooks the model's private per-quarter method,
+        the only way into the spin-up; ``tests/test_run.py`` checks that the hook is
+        called."""
 
         def __init__(self, scenario: Scenario, *, rng: Seed, deadline: float):
             self._deadline = deadline
@@ -229,7 +231,7 @@ def run_model(scenario: Scenario, seed: Seed, *, timeout_s: float | None = None,
     model = build_model(scenario, seed, deadline)
     total = model.n_total_quarters - model.t
     for done in range(1, total + 1):
-        check_deadline(deadline)
+        check_deadline(deadline)  # the model checks it too; this check needs only step()
         model.step()
         if on_quarter is not None:
             on_quarter(model, done, total)
@@ -258,14 +260,17 @@ def environment() -> dict:
             "platform": platform.platform()}
 
 
-def provenance(clock: Clock, *, seed: Seed | None = None, scenario: Scenario | None = None,
-               **fields) -> dict:
+def provenance(clock: Clock, *, runtime_s: float | None = None, seed: Seed | None = None,
+               scenario: Scenario | None = None, **fields) -> dict:
     """The manifest fields of a finished piece of work (a run, a calibration, a report).
 
     Parameters
     ----------
     clock : Clock
         Started when the work started.
+    runtime_s : float, optional
+        Wall time of the work, seconds (default: the clock's time so far; a run's
+        manifest gives the simulation's own time, :attr:`Run.runtime_s`).
     seed : int or numpy.random.SeedSequence, optional
         Written as ``seed`` (:func:`seed_record`).
     scenario : Scenario, optional
@@ -278,11 +283,11 @@ def provenance(clock: Clock, *, seed: Seed | None = None, scenario: Scenario | N
     -------
     dict
         :func:`environment`, ``started_utc``, ``finished_utc`` (now), ``runtime_s``
-        (wall time of the clock, rounded to ms), then ``seed``, ``config_hash`` and
-        ``fields``.
+        (rounded to ms), then ``seed``, ``config_hash`` and ``fields``.
     """
+    seconds = clock.seconds if runtime_s is None else runtime_s
     out = environment() | {"started_utc": clock.started_utc, "finished_utc": utc_now(),
-                           "runtime_s": round(clock.seconds, 3)}
+                           "runtime_s": round(seconds, 3)}
     if seed is not None:
         out["seed"] = seed_record(seed)
     if scenario is not None:
