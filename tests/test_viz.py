@@ -7,8 +7,8 @@ import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from conftest import run_cli
+from experiments.cli.viz import solara_command
 from simulation import plotting
-from simulation.cli_viz import solara_command
 from simulation.collector import (FLOW_COLUMNS, acv_flow_matrix, annual_frame,
                                   trailing_year_frame)
 from simulation.config import ConfigError, load_scenario
