@@ -36,6 +36,11 @@ An empty market (no ACV) reports ``share_onshore = 1`` and ``share_back_office =
 that shares always sum to 1; ``n_vendors`` and ``market_acv_usd_bn`` show it is empty.
 Yearly values: stocks are the mean of the year's quarters (shares recomputed from the
 mean ACV of each part, so they still sum to 1); flows are summed.
+
+Agent-level data: with ``BPOModel(agent_tables=True)`` the collector also records one row
+per firm (:data:`FIRM_TABLE_COLUMNS`) and per vendor slot (:data:`VENDOR_TABLE_COLUMNS`) at
+the end of each reported year, as Mesa ``DataCollector`` tables ``"firms"`` and
+``"vendors"`` (:meth:`BPOModel.firm_table <simulation.model.BPOModel.firm_table>`).
 """
 
 from __future__ import annotations
@@ -57,8 +62,8 @@ OUTPUT_COLUMNS = (
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
                        "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
-FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn", "n_terminations",
-                "n_backsourced", "n_reshored")
+FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn",
+                "n_terminations", "n_backsourced", "n_reshored")
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
                 ("share_front_office", "share_back_office"))
 
