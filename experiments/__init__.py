@@ -4,4 +4,4 @@ market-growth figures (``bposim calibrate``, ``bposim reproduce``), validation
 (``bposim validate``, :mod:`experiments.validation`), the figures of many runs, and the
 ``bposim`` command line itself (:mod:`experiments.cli`). The model (:mod:`simulation`,
 :mod:`agents`) never imports this package; every run goes through
-:func:`simulation.run.run_model`. See ``docs/architecture_upper.md``."""
+:func:`simulation.run.run_model`. See ``docs/architecture.md``."""

@@ -25,13 +25,13 @@ import pytest
 from scipy import stats
 
 from conftest import run_cli
+from agents.firms import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
 from experiments import figures
 from experiments.executors import make_executor
 from experiments.validation import CHECKS
 from experiments.validation import records as R
 from experiments.validation.report import run_checks
 from experiments.validation.statistics import Claim, Estimate
-from simulation.market import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
 from simulation.model import BPOModel
 
 PASS, WEAK, FAIL = "pass", "weak", "fail"
@@ -139,13 +139,14 @@ def test_claim_passes_only_when_the_interval_is_on_the_predicted_side():
 def test_sourcing_status_combines_mode_and_location(small_run):
     m = small_run
     st = R.year_end_state(m).status
-    loc = m.world.location[m.p_home, m.p_country]
-    assert st.shape == m.p_mode.shape
-    assert ((st == R.INHOUSE) == (m.p_mode == MODE_INHOUSE)).all()
-    v = m.p_mode == MODE_VENDOR
+    f = m.firms
+    loc = m.world.location[f.pair_home, f.country]
+    assert st.shape == f.mode.shape
+    assert ((st == R.INHOUSE) == (f.mode == MODE_INHOUSE)).all()
+    v = f.mode == MODE_VENDOR
     assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
-    assert not (m.p_mode == MODE_CAPTIVE).any()  # captives are off by default
-    assert (R.is_offshored(st) == (m.p_country != m.p_home)).all()
+    assert not (f.mode == MODE_CAPTIVE).any()  # captives are off by default
+    assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 
 def test_replications_use_common_seeds_and_are_deterministic():
@@ -191,8 +192,8 @@ def test_captive_status_is_never_onshore():
     m.run()
     st = R.year_end_state(m).status
     assert (st >= R.CAPTIVE_NEARSHORE).any()
-    cap = m.p_mode == MODE_CAPTIVE
-    assert (m.p_country[cap] != m.p_home[cap]).all()
+    cap = m.firms.mode == MODE_CAPTIVE
+    assert (m.firms.country[cap] != m.firms.pair_home[cap]).all()
     assert (st[cap] >= R.CAPTIVE_NEARSHORE).all()
 
 

@@ -32,7 +32,7 @@ def test_flow_matrix_adds_up_to_the_market(small_run):
 
 def test_flow_matrix_of_an_empty_market_is_empty():
     model = BPOModel(rng=1, n_firms=20)
-    model.p_mode[:] = 0  # everything in-house
+    model.firms.mode[:] = 0  # everything in-house
     assert acv_flow_matrix(model).shape == (0, 0)
 
 

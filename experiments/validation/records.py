@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import pandas as pd
 
+from agents.firms import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
 from experiments.executors import Executor, RunTask, map_runs
 from experiments.seeds import validation_key
 from simulation.config import Scenario, load_scenario
-from simulation.market import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
 from simulation.run import make_seed, run_model
 from simulation.world import NEARSHORE, ONSHORE, Processes
 
@@ -117,20 +117,17 @@ def year_end_state(model: "BPOModel") -> YearEnd | None:
     The one function of validation that reads the model's internal state (its pair,
     vendor and firm arrays and its calendar); everything else reads :class:`RunRecord`.
     """
-    if model.cal_quarter != 4:
+    if model.context.quarter != 4:
         return None
-    w = model.world
-    v = model.p_mode == MODE_VENDOR
-    nv = model.n_vendor_slots
+    w, firms, vendors = model.world, model.firms, model.vendors
+    v = firms.mode == MODE_VENDOR
     return YearEnd(
-        year=model.cal_year,
-        status=sourcing_status(model.p_mode, w.location[model.p_home, model.p_country]),
-        vendor_hours=np.bincount(model.p_country[v], model.p_hours[v],
-                                 minlength=w.n_countries),
-        vendors=np.bincount(model.v_country[:nv][model.v_active[:nv]],
-                            minlength=w.n_countries),
-        productivity=model.firm_productivity.copy(), employees=model.firm_employees.copy(),
-        home=model.firm_home.copy(), n_processes=model.n_processes, iso3=list(w.iso3),
+        year=model.context.year,
+        status=sourcing_status(firms.mode, w.location[firms.pair_home, firms.country]),
+        vendor_hours=np.bincount(firms.country[v], firms.hours[v], minlength=w.n_countries),
+        vendors=np.bincount(vendors.country[vendors.active], minlength=w.n_countries),
+        productivity=firms.productivity.copy(), employees=firms.employees.copy(),
+        home=firms.home.copy(), n_processes=firms.n_processes, iso3=list(w.iso3),
         processes=w.processes)
 
 
