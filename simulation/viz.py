@@ -1,4 +1,4 @@
-"""The bposim dashboard: a Mesa ``SolaraViz`` app to move the market's drivers and watch it.
+"""The bposim dashboard: a Mesa app to move the market's drivers and watch it.
 
 Start it with ``bposim viz`` (or ``solara run simulation/viz.py``) and open the printed
 address, or show it inside Jupyter::
@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
@@ -136,8 +135,9 @@ def dashboard_scenario(config: Scenario | str | os.PathLike | None = None, *,
 class DashboardModel(BPOModel):
     """:class:`~simulation.model.BPOModel` driven by the dashboard's controls.
 
-    Mesa's ``SolaraViz`` re-creates the model on Reset as ``type(model)(**controls)``, so
-    the dashboard's model is a class whose constructor takes the controls. It builds the
+    Mesa's ``ModelController`` re-creates the model on Reset as
+    ``type(model)(**controls)``, so the dashboard's model is a class whose constructor
+    takes the controls. It builds the
     model of :func:`dashboard_scenario` with the seed ``make_seed(seed)``, exactly as
     :func:`simulation.run.build_model` does; Mesa steps it.
 
@@ -148,8 +148,9 @@ class DashboardModel(BPOModel):
     seed : int
         Root seed of the run (:func:`simulation.run.make_seed`, no spawn key).
     scenario : mesa.experimental.scenarios.Scenario, optional
-        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates the
-        model on Reset; bposim's scenario comes from ``config`` and the controls.
+        Ignored. Mesa's ``ModelController`` passes an empty Mesa scenario when it
+        re-creates the model on Reset; bposim's scenario comes from ``config`` and the
+        controls.
     **controls
         The other controls: ``vendor_country``, ``set_vendor_tax``, ``vendor_tax_rate``,
         ``set_home_tax``, ``home_tax_rate`` and scenario fields by flat name; see
@@ -306,11 +307,7 @@ _CSS = ".bposim-views img {max-width: 100%; height: auto;}"
 
 @solara.component
 def Views(model: BPOModel):
-    """The main area: :func:`Summary` and the :data:`VIEWS`, redrawn after every step.
-
-    Laid out here rather than through ``SolaraViz(components=...)``: Mesa puts those in a
-    draggable grid whose Vue 2 library fails to load under ipyvue 3 (the page stays blank).
-    """
+    """The main area: :func:`Summary` and the :data:`VIEWS`, redrawn after every step."""
     update_counter.get()  # Mesa bumps this after each step / reset: redraw
     solara.Style(_CSS)
     with solara.Column(classes=["bposim-views"]) as main:
@@ -330,18 +327,38 @@ def use_dashboard_model(config: Scenario | None = None):
 
 
 @solara.component
+def ControlPanel(model: solara.Reactive[BPOModel], params: dict[str, Any]):
+    """RESET / ▶ / STEP (Mesa's ``ModelController``; one STEP = one year) and the model's
+    controls (Mesa's ``ModelCreator``), which take effect on RESET."""
+    parameters = solara.use_reactive({})
+    play = solara.use_reactive(PLAY_INTERVAL_MS)
+    render = solara.use_reactive(QUARTERS_PER_RENDER)
+    threads = solara.use_reactive(False)
+    with solara.Column() as col:
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=parameters, play_interval=play,
+                            render_interval=render, use_threads=threads)
+        with solara.Card("Model parameters"):
+            ModelCreator(model, params, model_parameters=parameters)
+    return col
+
+
+@solara.component
 def Page():
     """The dashboard in a browser (``bposim viz``, ``solara run simulation/viz.py``).
 
-    Mesa's ``SolaraViz`` draws the controls in the sidebar and owns the Step / Play /
-    Reset logic; Reset re-creates :class:`DashboardModel` from the controls. One model per
-    browser session.
+    Built from Mesa's ``SolaraViz`` parts (``ModelController`` owns the Step / Play /
+    Reset logic; Reset re-creates :class:`DashboardModel` from the controls) in Solara's
+    app layout: the controls in the sidebar, the plots in the main area. One model per
+    browser session. ``SolaraViz`` itself is not used: its render-interval slider (step
+    2 from 1) cannot hold one year (4 quarters) per STEP.
     """
     params, model = use_dashboard_model()
     with solara.Column() as page:
-        SolaraViz(model, components=[], model_params=params,
-                  name="bposim: BPO market dashboard", play_interval=PLAY_INTERVAL_MS,
-                  render_interval=QUARTERS_PER_RENDER)
+        with solara.AppBar():
+            solara.AppBarTitle("bposim: BPO market dashboard")
+        with solara.Sidebar():
+            ControlPanel(model, params)
         Views(model.value)
     return page
 
@@ -350,10 +367,8 @@ def Page():
 def Notebook(config: Scenario | None = None):
     """The dashboard inside Jupyter: ``from simulation.viz import Notebook; Notebook()``.
 
-    The same controls and plots as :func:`Page`, from the same Mesa ``SolaraViz`` parts
-    (``ModelController``: Reset / Play / Step; ``ModelCreator``: the parameter controls),
-    laid out inline. ``SolaraViz`` itself puts its controls in an app bar and sidebar that
-    JupyterLab cannot show with ipyvuetify 3 ("Could not find injected layout").
+    The same controls and plots as :func:`Page`, laid out inline (a notebook cell has no
+    app bar or sidebar).
 
     Parameters
     ----------
@@ -361,20 +376,14 @@ def Notebook(config: Scenario | None = None):
         Scenario to start from (default: ``$BPOSIM_VIZ_CONFIG`` or the default scenario).
     """
     params, model = use_dashboard_model(config)
-    parameters = solara.use_reactive({})
-    play = solara.use_reactive(PLAY_INTERVAL_MS)
-    render = solara.use_reactive(QUARTERS_PER_RENDER)
-    threads = solara.use_reactive(False)
     with solara.Columns([1, 3]) as main:
-        with solara.Card("bposim dashboard", style={"min-width": "260px"}):
-            ModelController(model, model_parameters=parameters, play_interval=play,
-                            render_interval=render, use_threads=threads)
-            ModelCreator(model, params, model_parameters=parameters)
+        with solara.Column(style={"min-width": "260px"}):
+            ControlPanel(model, params)
         Views(model.value)
     return main
 
 
 __all__ = ["Page", "Notebook", "Views", "DashboardModel", "dashboard_scenario",
            "model_params", "tax_rate_overrides", "home_countries", "vendor_countries",
-           "initial_kwargs", "base_scenario", "use_dashboard_model", "live_frame",
+           "initial_kwargs", "base_scenario", "use_dashboard_model", "ControlPanel", "live_frame",
            "run_description", "VIEWS", "CONFIG_ENV"]

@@ -1,13 +1,15 @@
 """The dashboard without a browser: its data functions, figures, controls, and the Solara
 app rendered headless with ``solara.render``."""
 
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from conftest import run_cli
-from experiments.cli.viz import solara_command
+from conftest import bposim_exe, run_cli
+from experiments.cli.viz import missing_assets, needed_assets, solara_command
 from simulation import plotting
 from simulation.collector import (FLOW_COLUMNS, acv_flow_matrix, annual_frame,
                                   trailing_year_frame)
@@ -202,6 +204,32 @@ def test_viz_command_rejects_bad_input_in_one_line(args, msg):
     assert p.returncode == 2
     assert p.stderr.count("\n") == 1 and msg in p.stderr and "Traceback" not in p.stderr
 
+def test_viz_command_stops_when_the_browser_assets_are_missing(tmp_path):
+    """Without Solara's browser assets the page would be blank: one line says what to run."""
+    import os
+
+    import solara
+
+    env = dict(os.environ, SOLARA_ASSETS_PROXY_CACHE_DIR=str(tmp_path))
+    p = subprocess.run(bposim_exe() + ["viz", "--port", "0"], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert f"pip install 'solara-assets=={solara.__version__}'" in p.stderr
+    assert "browser assets are missing" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_the_installed_assets_are_the_ones_solara_asks_for(tmp_path):
+    from importlib.metadata import version
+
+    import solara
+
+    assert version("solara-assets") == solara.__version__
+    needed = needed_assets()
+    assert any("solara-vuetify" in a for a in needed) and any("requirejs" in a for a in needed)
+    assert missing_assets() == []  # the default cache: filled by solara-assets
+    assert missing_assets(tmp_path) == needed
+    (tmp_path / needed[0]).mkdir(parents=True)
+    assert missing_assets(tmp_path) == needed[1:]
 
 
 def test_dashboard_starts_from_the_scenario_of_bposim_viz_config(tmp_path, monkeypatch):
