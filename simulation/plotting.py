@@ -27,6 +27,48 @@ COLORS = {
 }
 STYLE = {"figsize": (8.0, 4.5), "dpi": 120, "grid_alpha": 0.3}
 
+#: Axis labels (with units) of the output columns (:mod:`simulation.collector`).
+OUTPUT_LABELS = {
+    "market_acv_usd_bn": "ACV of active contracts, USD bn",
+    "tcv_signed_usd_bn": "TCV signed, USD bn per year",
+    "tcv_signed_bpo_usd_bn": "TCV signed (BPO), USD bn per year",
+    "share_onshore": "onshore share of ACV", "share_nearshore": "nearshore share of ACV",
+    "share_offshore": "offshore share of ACV",
+    "share_front_office": "front-office share of ACV",
+    "share_back_office": "back-office share of ACV",
+    "share_captive": "captive share of sourced value",
+    "outsourcing_rate": "share of firm-process pairs outsourced",
+    "n_vendors": "active vendors", "hhi_vendors": "HHI of vendor ACV shares",
+    "n_breaches": "breaches per year", "breach_loss_usd_bn": "breach losses, USD bn per year",
+    "n_terminations": "early terminations per year",
+    "n_backsourced": "back-sourcing events per year",
+    "n_reshored": "reshoring events per year",
+}
+
+
+def output_label(column: str) -> str:
+    """Axis label of an output column, with its unit (the column name if unknown)."""
+    return OUTPUT_LABELS.get(column, column)
+
+
+def number_label(v) -> str:
+    """A number as people read it in a tick or legend: whole numbers without decimals
+    (thousands separated), others to three significant digits, never in exponent notation
+    between 0.001 and 1e6 (``0.02667`` -> ``0.0267``); other values as they are."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                               np.floating)):
+        return str(v)
+    x = float(v)
+    if not np.isfinite(x):
+        return str(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 0.001:
+        return f"{float(f'{x:.3g}'):.6f}".rstrip("0").rstrip(".")
+    return f"{x:.3g}"
+
 
 def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray]:
     """A figure in the house style and its axes (always a flat array)."""
@@ -208,8 +250,60 @@ def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int
     return fig
 
 
+def run_figures(annual: pd.DataFrame, acv_by_country: pd.DataFrame) -> dict[str, Figure]:
+    """The figures of one run's results folder: ``market_size`` (against the published
+    series), ``location_shares``, ``events`` and ``acv_by_country`` (last year).
+
+    Parameters
+    ----------
+    annual : DataFrame
+        The run's annual table.
+    acv_by_country : DataFrame
+        ``year``, ``vendor_iso3``, ``acv_usd_bn``.
+    """
+    from simulation.world import published_market_size
+
+    return {"market_size": market_size_figure(annual, published_market_size()),
+            "location_shares": location_shares_figure(annual),
+            "events": events_figure(annual),
+            "acv_by_country": acv_by_country_figure(acv_by_country)}
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Save a figure as PNG and return its path."""
     path = Path(path)
     fig.savefig(path, dpi=STYLE["dpi"])
     return path
+
+
+#: Figure file formats bposim writes (``--figure-format``, a comma list of them).
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def save_figures(figures: dict[str, Figure], folder: str | Path,
+                 formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Write each figure as ``folder/<name>.<format>`` for every format; returns the paths.
+
+    Each file is written under a temporary name and renamed, so a figure file is never
+    half-written.
+
+    Parameters
+    ----------
+    figures : dict
+        File name (without extension) -> Figure.
+    folder : path
+        Created if missing.
+    formats : tuple of str
+        Any of :data:`FIGURE_FORMATS`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, fig in figures.items():
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            tmp = folder / f".{name}.{fmt}.tmp"
+            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt)
+            tmp.replace(path)
+            paths.append(path)
+    return paths

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError
+from experiments.cli.common import (Command, UsageError, add_figure_format_arg,
+                                    figure_formats)
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                    "sweep folder exactly (with --run-id) and compare with its stored results")
     p.add_argument("--run-id", type=int, metavar="ID", help="run id in the --from-sweep "
                    "folder")
+    add_figure_format_arg(p)
 
 
 class _QuarterProgress:
@@ -73,6 +75,7 @@ def cmd_run(args) -> int:
     from simulation.output import default_out_dir, summary, write_run_files
     from simulation.run import make_seed, run_model
 
+    formats = figure_formats(args)
     stored = origin = None
     if args.from_sweep is not None or args.run_id is not None:
         stored = _stored_run(args)
@@ -95,7 +98,7 @@ def cmd_run(args) -> int:
         finally:
             if bar is not None:
                 bar.close()
-        write_run_files(tmp, run, origin)
+        write_run_files(tmp, run, origin, formats)
     if not args.quiet:
         print(summary(run))
         print(f"results: {out}")
