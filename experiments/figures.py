@@ -222,6 +222,63 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
     return fig
 
 
+# ------------------------------------------------------------------ comparisons
+def difference_figure(arms: list[tuple[str, pd.DataFrame]], effects: pd.DataFrame,
+                      output: str, level: float = 0.95) -> Figure:
+    """Scenarios against a baseline: levels above, differences with confidence bands below.
+
+    Parameters
+    ----------
+    arms : list of (label, DataFrame)
+        The baseline first. Each frame: ``year`` and ``value`` of ``output``, one row per
+        replication and year.
+    effects : DataFrame
+        For ``output``: ``arm``, ``year``, ``effect``, ``ci_low``, ``ci_high``, ``paired``,
+        ``n`` (:func:`experiments.compare.effects`).
+    output : str
+        Output column (for the axis label, :func:`simulation.plotting.output_label`).
+    level : float
+        Confidence level of the bands (for the legend).
+
+    Returns
+    -------
+    Figure
+        Two axes sharing x. Top: per arm the mean over replications (and the 5-95 % range
+        when there are several). Bottom: per compared arm the effect (arm - baseline) and
+        its confidence band, a line at zero.
+    """
+    from simulation.plotting import PALETTE, output_label
+
+    fig, (top, bottom) = new_figure(nrows=2, sharex=True, figsize=(
+        STYLE["figsize"][0], STYLE["figsize"][1] * 1.5), gridspec_kw={"height_ratios": [3, 2]})
+    for i, (label, d) in enumerate(arms):
+        color = PALETTE[i % len(PALETTE)]
+        by = d.groupby("year")["value"]
+        mean = by.mean()
+        if by.size().max() > 1:
+            top.fill_between(mean.index, by.quantile(0.05), by.quantile(0.95), color=color,
+                             alpha=0.15, lw=0)
+        top.plot(mean.index, mean.to_numpy(), color=color, lw=2, ls="-" if i else "--",
+                 label=f"{label} (baseline)" if i == 0 else label)
+        if i == 0:
+            continue
+        e = effects[effects["arm"] == label].sort_values("year")
+        if e["ci_low"].notna().any():
+            bottom.fill_between(e["year"], e["ci_low"], e["ci_high"], color=color, alpha=0.2,
+                                lw=0, label=f"{level:.0%} CI")
+        how = (f"mean of {e['n'].iloc[0]} paired differences" if e["paired"].iloc[0]
+               else "difference of means")
+        bottom.plot(e["year"], e["effect"], color=color, lw=2, label=f"{label}: {how}")
+    bottom.axhline(0, color=COLORS["published"], lw=0.8)
+    top.set_ylabel(output_label(output))
+    bottom.set_ylabel("difference to baseline")
+    year_axis(bottom)
+    top.legend(frameon=False, loc="best")
+    bottom.legend(frameon=False, loc="best")
+    top.set_title(output_label(output))
+    return fig
+
+
 # ------------------------------------------------------------------ validation
 @dataclass
 class ReplicationPanel:

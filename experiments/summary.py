@@ -6,7 +6,8 @@ planned run is stored; ``bposim plot DIR`` calls it again (to redraw, e.g. in an
 format). Files, in the sweep folder::
 
     summary.csv                   per design point, output and year: the runs, the mean
-                                  and the 5 % and 95 % quantiles over replications
+                                  and the 5 % and 95 % quantiles over replications (event
+                                  counts per 1,000 real firms)
     figures/fan_<output>.<fmt>    fan chart of each output over time (median, central 50 %
                                   and 90 % of replications) at up to six design points
     figures/heatmap_<output>.<fmt>  a two-parameter grid: the mean of each output in the
@@ -43,7 +44,7 @@ RANGE = (0.05, 0.95)
 MAX_FAN_PANELS = 6
 
 
-def _parameters(data: storage.SweepData) -> list[str]:
+def parameters(data: storage.SweepData) -> list[str]:
     """The swept parameters, in the spec's order (the plan table's)."""
     names = set(data.manifest.get("parameters", {}))
     return [c for c in data.plan.columns if c in names]
@@ -53,15 +54,50 @@ def _outputs(data: storage.SweepData) -> list[str]:
     return list(data.manifest.get("outputs", []))
 
 
-def summary_table(data: storage.SweepData) -> pd.DataFrame:
+def n_firms_by_point(data: storage.SweepData, sweep_dir: str | Path) -> pd.Series:
+    """Simulated firms of each design point: the swept ``population.n_firms``, or the base
+    scenario's (``base_scenario.toml`` of the sweep folder)."""
+    from simulation.config import load_scenario
+
+    params = data.manifest.get("parameters", {})
+    pts = data.plan.drop_duplicates("point").set_index("point")
+    swept = [n for n, address in params.items() if address == "population.n_firms"]
+    if swept:
+        return pts[swept[0]].astype(int)
+    base = load_scenario(Path(sweep_dir) / storage.BASE_SCENARIO)
+    return pd.Series(base.population.n_firms, index=pts.index)
+
+
+def load(sweep_dir: str | Path) -> tuple[storage.SweepData, pd.Series]:
+    """A sweep folder's tables and the simulated firms of each design point."""
+    data = storage.load_sweep(sweep_dir)
+    return data, n_firms_by_point(data, sweep_dir)
+
+
+def annual_table(data: storage.SweepData, n_firms: pd.Series,
+                 outputs: list[str] | None = None) -> pd.DataFrame:
+    """:func:`experiments.tables.annual_by_run` with event counts per 1,000 real firms
+    (:func:`simulation.plotting.per_thousand_firms`, by each point's ``n_firms``)."""
+    from simulation.plotting import COUNT_COLUMNS
+
+    annual = annual_by_run(data, outputs if outputs is not None else _outputs(data))
+    scale = (1000.0 / annual["point"].map(n_firms)).to_numpy()
+    for c in COUNT_COLUMNS:
+        if c in annual.columns:
+            annual[c] = annual[c] * scale
+    return annual
+
+
+def summary_table(data: storage.SweepData, n_firms: pd.Series) -> pd.DataFrame:
     """Per design point, output and year: ``n_runs`` (``ok`` replications), ``mean``,
     ``p05`` and ``p95`` (the 5 % and 95 % quantiles over replications, linear
-    interpolation), next to the point's parameter values.
+    interpolation), next to the point's parameter values. Event counts are per 1,000 real
+    firms.
 
     Parameters
     ----------
-    data : SweepData
-        A loaded sweep (:func:`experiments.storage.load_sweep`).
+    data, n_firms
+        A loaded sweep and its points' simulated firms (:func:`load`).
 
     Returns
     -------
@@ -70,8 +106,8 @@ def summary_table(data: storage.SweepData) -> pd.DataFrame:
         ``n_runs``, ``mean``, ``p05``, ``p95``; sorted by point, output (in the spec's
         order) and year.
     """
-    params, outputs = _parameters(data), _outputs(data)
-    annual = annual_by_run(data, outputs)
+    params, outputs = parameters(data), _outputs(data)
+    annual = annual_table(data, n_firms, outputs)
     long = annual.melt(id_vars=["point", "year"], value_vars=outputs, var_name="output")
     g = long.groupby(["point", "output", "year"])["value"]
     table = pd.DataFrame({"n_runs": g.count(), "mean": g.mean(),
@@ -116,7 +152,7 @@ def fan_points(annual: pd.DataFrame, output: str) -> list[int]:
 
 def grid_axes(data: storage.SweepData) -> tuple[str, str] | None:
     """The two parameters of a full two-parameter numeric grid (x, y), or None."""
-    params = _parameters(data)
+    params = parameters(data)
     if len(params) != 2 or data.manifest.get("encodings", {}):
         return None
     pts = data.plan.drop_duplicates("point")
@@ -127,15 +163,15 @@ def grid_axes(data: storage.SweepData) -> tuple[str, str] | None:
     return (params[0], params[1]) if full and nx > 1 and ny > 1 else None
 
 
-def sweep_figures(data: storage.SweepData) -> dict[str, "Figure"]:
-    """The default figures of a sweep: ``fan_<output>`` for every output and, for a full
-    two-parameter grid, ``heatmap_<output>`` of the last year's means."""
+def sweep_figures(data: storage.SweepData, n_firms: pd.Series) -> dict[str, "Figure"]:
+    """The default figures of a sweep (:func:`load`): ``fan_<output>`` for every output
+    and, for a full two-parameter grid, ``heatmap_<output>`` of the last year's means."""
     from experiments.figures import fan_chart_figure, heatmap_figure
     from simulation.plotting import output_label
     from simulation.world import published_market_size
 
-    params, outputs = _parameters(data), _outputs(data)
-    annual = annual_by_run(data, outputs)
+    params, outputs = parameters(data), _outputs(data)
+    annual = annual_table(data, n_firms, outputs)
     figs: dict[str, Figure] = {}
     if annual.empty:
         return figs
@@ -200,10 +236,11 @@ def write_sweep_summary(sweep_dir: str | Path, formats: tuple[str, ...] = ("png"
     from simulation.plotting import save_figures
 
     sweep_dir = Path(sweep_dir)
-    data = storage.load_sweep(sweep_dir)
+    data, n_firms = load(sweep_dir)
     path = sweep_dir / SUMMARY_CSV
-    storage.write_text_atomic(summary_table(data).to_csv(index=False), path)
-    paths = [path] + save_figures(sweep_figures(data), sweep_dir / FIGURES_DIR, formats)
+    storage.write_text_atomic(summary_table(data, n_firms).to_csv(index=False), path)
+    paths = [path] + save_figures(sweep_figures(data, n_firms), sweep_dir / FIGURES_DIR,
+                                  formats)
     notes: list[str] = []
     sens = sweep_dir / SENSITIVITY_DIR
     if (plan is not None and plan.loaded.spec.design.kind in ("sobol", "morris")
@@ -231,6 +268,6 @@ def load_hint(sweep_dir: str | Path) -> str:
             f'experiments.storage.connect_duckdb("{d}") (views runs, timeseries, plan)')
 
 
-__all__ = ["summary_table", "sweep_figures", "sensitivity_figures", "write_sweep_summary",
+__all__ = ["load", "parameters", "annual_table", "n_firms_by_point", "summary_table", "sweep_figures", "sensitivity_figures", "write_sweep_summary",
            "load_hint", "fan_points", "grid_axes", "point_label", "short_name",
            "SUMMARY_CSV", "FIGURES_DIR", "RANGE", "MAX_FAN_PANELS"]

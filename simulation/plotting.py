@@ -26,6 +26,10 @@ COLORS = {
     "terminations": "#7f7f7f", "band": "#c55a11",
 }
 STYLE = {"figsize": (8.0, 4.5), "dpi": 120, "grid_alpha": 0.3}
+#: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), in the order series take
+#: them: blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+           "#000000")
 
 #: Axis labels (with units) of the output columns (:mod:`simulation.collector`).
 OUTPUT_LABELS = {
@@ -39,11 +43,32 @@ OUTPUT_LABELS = {
     "share_captive": "captive share of sourced value",
     "outsourcing_rate": "share of firm-process pairs outsourced",
     "n_vendors": "active vendors", "hhi_vendors": "HHI of vendor ACV shares",
-    "n_breaches": "breaches per year", "breach_loss_usd_bn": "breach losses, USD bn per year",
-    "n_terminations": "early terminations per year",
-    "n_backsourced": "back-sourcing events per year",
-    "n_reshored": "reshoring events per year",
+    "n_breaches": "breaches per year per 1,000 firms",
+    "breach_loss_usd_bn": "breach losses, USD bn per year",
+    "n_terminations": "early terminations per year per 1,000 firms",
+    "n_backsourced": "back-sourcing events per year per 1,000 firms",
+    "n_reshored": "reshoring events per year per 1,000 firms",
 }
+
+
+#: Counts of events in the outputs (of simulated firm-process pairs).
+COUNT_COLUMNS = ("n_breaches", "n_terminations", "n_backsourced", "n_reshored")
+
+
+def per_thousand_firms(table: pd.DataFrame, n_firms: int) -> pd.DataFrame:
+    """A copy of ``table`` with the event counts (:data:`COUNT_COLUMNS`) per 1,000 real
+    buyer firms.
+
+    Each simulated firm stands for ``real_buyer_firms / n_firms`` real firms, so a count of
+    simulated firm-process pairs is ``count x real_buyer_firms / n_firms`` real events,
+    i.e. ``count / n_firms x 1000`` per 1,000 real firms: comparable across runs of any
+    size.
+    """
+    out = table.copy()
+    for c in COUNT_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c] * (1000.0 / n_firms)
+    return out
 
 
 def output_label(column: str) -> str:
@@ -247,6 +272,31 @@ def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int
     shown = float(vals.sum())
     ax.set_title(f"{title}; {shown:.1f} of {total:.1f} shown" if shown < total - 1e-9
                  else title, fontsize=10)
+    return fig
+
+
+def baseline_difference_figure(difference: pd.DataFrame, columns: tuple[str, ...],
+                               title: str | None = None) -> Figure:
+    """The difference of a run to a baseline run over time, one panel per output.
+
+    Parameters
+    ----------
+    difference : DataFrame
+        ``year`` and, per column of ``columns``, the run's value minus the baseline's
+        (e.g. :func:`simulation.viz.baseline_difference`).
+    columns : tuple of str
+        Outputs, one panel each, labelled with :func:`output_label`.
+    title : str, optional
+    """
+    fig, axes = new_figure(ncols=len(columns), figsize=(STYLE["figsize"][0],
+                                                         STYLE["figsize"][1] * 0.8))
+    for i, (ax, col) in enumerate(zip(axes, columns)):
+        ax.plot(difference["year"], difference[col], color=PALETTE[i % len(PALETTE)], lw=2)
+        ax.axhline(0, color=COLORS["published"], lw=0.8)
+        year_axis(ax)
+        ax.set_title(output_label(col), fontsize=9)
+    axes[0].set_ylabel("this run minus baseline")
+    fig.suptitle(title or "Difference to the baseline")
     return fig
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from experiments.storage import load_sweep
-from experiments.summary import (fan_points, grid_axes, load_hint, point_label,
+from experiments.summary import (fan_points, grid_axes, load, load_hint, point_label,
                                  summary_table, sweep_figures)
 from simulation.collector import FLOW_COLUMNS
 from sweeputil import FAST_BASE, write
@@ -50,9 +50,11 @@ def test_summary_table_is_mean_and_range_over_replications(grid):
     # independently: each run's year (flows summed, stocks averaged), then over replications
     data = load_sweep(sweep_dir)
     ts = data.timeseries.merge(data.runs[["run_id", "point"]], on="run_id")
-    for output in ("tcv_signed_usd_bn", "share_offshore"):
+    for output in ("tcv_signed_usd_bn", "share_offshore", "n_breaches"):
         how = "sum" if output in FLOW_COLUMNS else "mean"
         per_run = ts.groupby(["point", "run_id", "year"])[output].agg(how).reset_index()
+        if output == "n_breaches":  # counts per 1,000 real firms: 40 simulated firms
+            per_run[output] *= 1000 / 40
         for (point, year), d in per_run.groupby(["point", "year"]):
             row = table[(table["point"] == point) & (table["year"] == year)
                         & (table["output"] == output)].iloc[0]
@@ -63,7 +65,7 @@ def test_summary_table_is_mean_and_range_over_replications(grid):
             assert row["p95"] == pytest.approx(v[1] + 0.9 * (v[2] - v[1]), rel=1e-9)
     assert (table["p05"] <= table["mean"] + 1e-12).all()
     assert (table["mean"] <= table["p95"] + 1e-12).all()
-    pd.testing.assert_frame_equal(summary_table(data), table, check_dtype=False)
+    pd.testing.assert_frame_equal(summary_table(*load(sweep_dir)), table, check_dtype=False)
 
 
 def test_sweep_ends_with_figures_and_a_two_line_loading_hint(grid):
@@ -92,14 +94,14 @@ def test_the_loading_hint_works(grid):
 
 def test_default_figures_hold_the_data(grid):
     sweep_dir, _ = grid
-    figs = sweep_figures(load_sweep(sweep_dir))
+    figs = sweep_figures(*load(sweep_dir))
     fan = figs["fan_share_offshore"]
     panels = [ax for ax in fan.axes if ax.get_visible()]
     assert len(panels) == 4  # every design point
     assert "review_hazard 0.01, IND tax rate 0.1: 3 runs" in panels[0].get_title()
     heat = figs["heatmap_share_offshore"]
     img = heat.axes[0].images[0].get_array()
-    last = summary_table(load_sweep(sweep_dir))
+    last = summary_table(*load(sweep_dir))
     last = last[(last["output"] == "share_offshore") & (last["year"] == 2003)]
     expect = last.pivot_table(index="countries.tax_rate_overrides.IND",
                               columns="review_hazard", values="mean")

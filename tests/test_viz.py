@@ -185,6 +185,48 @@ def test_app_renders_headless_and_reacts_to_its_controls():
     assert _images(rc)[3] != stepped[3]  # breaches and back-sourcing differ
 
 
+def test_baseline_difference_is_this_run_minus_the_baseline():
+    from simulation.viz import Baseline, baseline_difference, live_frame
+
+    base = DashboardModel(n_firms=150)
+    moved = DashboardModel(n_firms=150, breach_hazard_scale=4.0)
+    for m in (base, moved):
+        m.run_for(6)
+    pinned = Baseline.of(base)
+    assert "breach hazard x1.0" in pinned.description
+    cols = ["market_acv_usd_bn", "tcv_signed_usd_bn", "share_offshore"]
+    d = baseline_difference(moved, pinned)
+    want = live_frame(moved)[cols] - live_frame(base)[cols]
+    np.testing.assert_allclose(d[cols].to_numpy(), want.to_numpy(), rtol=0, atol=0)
+    assert (d[cols] != 0).any().any()
+    assert (baseline_difference(base, pinned)[cols] == 0).all().all()
+    moved.run_for(4)  # only the quarters both runs have
+    assert list(baseline_difference(moved, pinned)["year"]) == list(live_frame(base)["year"])
+
+
+def test_the_app_pins_a_baseline_and_shows_the_difference():
+    import ipyvuetify as v
+    import solara
+
+    from simulation.viz import Page
+
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    pin = rc.find(v.Btn, children=["Pin as baseline"]).widget
+    assert pin.disabled  # nothing simulated yet
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert not pin.disabled
+    pin.click()
+    assert len(_images(rc)) == 6 and "Baseline: 2000 firms" in _summary(rc)
+    rc.find(v.Slider, label="Breach hazard").widget.v_model = 4.0
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    text = _summary(rc)
+    assert "breach hazard x4.0" in text and "Baseline: 2000 firms" in text
+    assert "breach hazard x1.0" in text.split("Baseline:")[1]
+    rc.find(v.Btn, children=["Clear baseline"]).widget.click()
+    assert len(_images(rc)) == 5 and "Baseline:" not in _summary(rc)
+
+
 # ------------------------------------------------------------------------------ CLI
 def test_viz_command_serves_on_loopback_by_default():
     cmd = solara_command("127.0.0.1", 8765)
