@@ -323,8 +323,10 @@ def AcvByCountry(model: BPOModel) -> solara.Element:
 
 
 def Events(model: BPOModel) -> solara.Element:
-    """Breaches, early terminations, back-sourcing and reshoring (trailing year)."""
-    return _show(plotting.events_figure(live_frame(model)))
+    """Breaches, early terminations, back-sourcing and reshoring (trailing year), per
+    1,000 real firms."""
+    return _show(plotting.events_figure(live_frame(model),
+                                        model.scenario_config.population.n_firms))
 
 
 def WorkFlows(model: BPOModel) -> solara.Element:

@@ -9,7 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
+from experiments.cli.common import (Command, UsageError, add_executor_args,
+                                    add_figure_format_arg, executor_from_args,
+                                    figure_formats)
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
@@ -75,6 +77,7 @@ def _reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firms", type=int, help="simulated firms (default: the scenario's)")
     p.add_argument("--seed", type=int, default=2024, help="root seed (default 2024)")
     _executor_args(p)
+    add_figure_format_arg(p)
 
 
 def cmd_reproduce(args) -> int:
@@ -85,6 +88,7 @@ def cmd_reproduce(args) -> int:
     from experiments.reproduce import reproduce
     from simulation.output import next_free_dir
 
+    formats = figure_formats(args)
     if args.replications < 2:
         raise UsageError(f"--replications: must be >= 2 for a band, got {args.replications}")
     if args.seed < 0:
@@ -99,7 +103,7 @@ def cmd_reproduce(args) -> int:
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:
         stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
-                          quiet=args.quiet)
+                          quiet=args.quiet, formats=formats)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
               f"band in {stats['coverage']:.0%} of {stats['n_years']} years")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
+from experiments.cli.common import (Command, UsageError, add_executor_args,
+                                    add_figure_format_arg, executor_from_args,
+                                    figure_formats)
 
 
 def _validate_args(p: argparse.ArgumentParser) -> None:
@@ -23,6 +25,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
                    help="comma-separated subset of checks (default: all)")
     add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_figure_format_arg(p)
 
 
 def cmd_validate(args) -> int:
@@ -33,6 +36,7 @@ def cmd_validate(args) -> int:
     from experiments.validation.report import default_out_dir, validate
     from simulation.atomic import check_output_dir
 
+    formats = figure_formats(args)
     keys = None
     if args.only is not None:
         keys = [k.strip() for k in args.only.split(",") if k.strip()]
@@ -52,7 +56,8 @@ def cmd_validate(args) -> int:
         progress.update(1)
     try:
         with executor as ex:
-            results, out = validate(size, out, keys, progress=_progress, executor=ex)
+            results, out = validate(size, out, keys, progress=_progress, executor=ex,
+                                    formats=formats)
     finally:
         progress.close()
     if not args.quiet:

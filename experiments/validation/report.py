@@ -179,7 +179,7 @@ def summary_figure(results: list[CheckResult]):
     for i, r in enumerate(results, 1):
         for c in r.claims:
             e = c.estimate
-            labels.append(f"{i}. {c.text}"[:70])
+            labels.append(f"{i}. {c.text}")
             t.append(c.expected * e.t if e.n >= 2 else np.nan)
             ok.append(c.passed)
             need.append(stats.t.ppf(0.5 + LEVEL / 2, max(e.n - 1, 1)))
@@ -187,7 +187,7 @@ def summary_figure(results: list[CheckResult]):
 
 
 def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock,
-                 n_runs: int) -> Path:
+                 n_runs: int, formats: tuple[str, ...] = ("png",)) -> Path:
     """Write the report folder atomically (see the module docstring for its files).
 
     Parameters
@@ -199,6 +199,8 @@ def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock
         Started when the validation started.
     n_runs : int
         Model runs made.
+    formats : tuple of str
+        Figure formats; the report shows the PNG (else SVG, else the first format).
 
     Raises
     ------
@@ -208,11 +210,13 @@ def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock
     with atomic_dir(out) as tmp:
         (tmp / "figures").mkdir()
         (tmp / "replications").mkdir()
-        figures = {"summary": "figures/summary.png"}
-        plotting.save(summary_figure(results), tmp / figures["summary"])
+        shown = next((f for f in ("png", "svg") if f in formats), formats[0])
+        figs = {"summary": summary_figure(results)}
+        figs |= {f"{i}_{r.key}": r.figure for i, r in enumerate(results, 1)}
+        plotting.save_figures(figs, tmp / "figures", formats)
+        figures = {"summary": f"figures/summary.{shown}"}
         for i, r in enumerate(results, 1):
-            figures[r.key] = f"figures/{i}_{r.key}.png"
-            plotting.save(r.figure, tmp / figures[r.key])
+            figures[r.key] = f"figures/{i}_{r.key}.{shown}"
             r.data.to_csv(tmp / "replications" / f"{r.key}.csv", index=False)
         manifest = provenance(clock, report_format_version=REPORT_FORMAT_VERSION,
                               model_runs=n_runs, size=results_json([], size)["size"])
@@ -232,12 +236,14 @@ def default_out_dir(size: Size) -> Path:
 
 def validate(size: Size, out: Path, keys: Iterable[str] | None = None,
              progress: Callable[[int, str], None] | None = None,
-             executor: Executor | None = None) -> tuple[list[CheckResult], Path]:
-    """Run the checks and write the report folder; the job behind ``bposim validate``.
+             executor: Executor | None = None, formats: tuple[str, ...] = ("png",)
+             ) -> tuple[list[CheckResult], Path]:
+    """Run the checks and write the report folder (figures in ``formats``); the job behind
+    ``bposim validate``.
 
     The runs go to ``executor`` (started; None: in this process); see :func:`run_checks`.
     """
     clock = Clock()
     results, reps = run_checks(size, keys, progress, executor)
-    write_report(results, size, out, clock, reps.n_runs)
+    write_report(results, size, out, clock, reps.n_runs, formats)
     return results, out
