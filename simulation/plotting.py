@@ -39,15 +39,44 @@ COLORS = {
 }
 
 
+@functools.cache
+def style_params() -> dict:
+    """The settings of :data:`STYLE_SHEET` (``key: value`` lines), each checked and
+    converted by matplotlib's own validator for that setting."""
+    import matplotlib
+
+    out = {}
+    for line in STYLE_SHEET.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            key, value = (x.strip() for x in line.split(":", 1))
+            out[key] = matplotlib.RcParams.validate[key](value)
+    return out
+
+
 def styled(draw):
-    """Decorator: draw a figure inside the house style sheet (:data:`STYLE_SHEET`),
-    without changing the caller's matplotlib settings."""
+    """Decorator: draw a figure with the house style sheet (:data:`STYLE_SHEET`), then put
+    back the caller's matplotlib settings.
+
+    The settings are set and restored key by key rather than with
+    ``matplotlib.style.context``: the Solara server (``bposim viz``) gives each browser
+    session its own ``rcParams``, on which matplotlib's context managers neither validate
+    nor restore.
+    """
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
-        import matplotlib.style
+        import matplotlib
 
-        with matplotlib.style.context(STYLE_SHEET):
+        rc = matplotlib.rcParams
+        params = style_params()
+        before = {k: rc[k] for k in params}
+        try:
+            for k, v in params.items():
+                rc[k] = v
             return draw(*args, **kwargs)
+        finally:
+            for k, v in before.items():
+                rc[k] = v
     return wrapper
 
 
