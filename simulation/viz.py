@@ -6,18 +6,22 @@ address, or show it inside Jupyter::
     from simulation.viz import Notebook
     Notebook()
 
-Controls (sidebar, "Model Parameters"; they take effect when you press **Reset**): the
+Controls (sidebar, "Model parameters"; each shows its value with its unit and, on hover,
+the scenario field's unit and description from the schema; they take effect when you
+press **Reset**): the
 statutory corporate tax rate of a chosen vendor country and of the buyers' home countries
 (scenario field ``countries.tax_rate_overrides``), extra labour-cost growth in offshore
 countries (``offshore_labour_cost_growth``), the breach hazard multiplier
 (``breach_hazard_scale``), the yearly decline of the coordination cost
 (``coordination_cost_decline``), the backlash intensity (``backlash_intensity``), the number
 of simulated buyer firms (``n_firms``) and the seed. **Step** advances one year (four
-quarters, one model step each); the play button runs on.
+quarters, one model step each); the play button runs on. **Pin as baseline** keeps the
+run for comparison: the difference to it is then shown above the plots.
 
-Live plots, all drawn by :mod:`simulation.plotting` from the model's ``datacollector``:
-market size (ACV and TCV signed), onshore / nearshore / offshore shares, ACV by vendor
-country, breaches and back-sourcing, and the home x vendor-country ACV flow matrix.
+Live plots, all drawn by :mod:`simulation.plotting` from the model's ``datacollector``,
+each with PNG and CSV downloads of what it shows: market size (ACV and TCV signed),
+onshore / nearshore / offshore shares, ACV by vendor country, breaches and back-sourcing
+(per 1,000 real firms), and the home x vendor-country ACV flow matrix.
 See ``docs/dashboard.md``.
 """
 
