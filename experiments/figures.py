@@ -367,7 +367,7 @@ def replication_panels_figure(panels: list[ReplicationPanel], title: str | None 
 
 
 @styled
-def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: np.ndarray,
+def validation_summary_figure(labels: list[str], t_values: np.ndarray, status: list[str],
                               threshold: np.ndarray | None = None) -> Figure:
     """Summary of a validation report: each claim's signed t statistic.
 
@@ -378,26 +378,29 @@ def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: n
     t_values : ndarray, shape (n,)
         Mean effect / standard error, signed so that positive = the predicted direction
         (clipped to +/- 50 for display).
-    passed : ndarray of bool, shape (n,)
+    status : list of str, length n
+        ``PASS``, ``FAIL`` or ``UNDERPOWERED`` (:func:`experiments.samples.claim_status`).
     threshold : ndarray, shape (n,), optional
         The t value each claim needed to pass (the Student-t quantile); drawn as ticks.
     """
     from matplotlib.patches import Patch
 
+    look = {"PASS": (COLORS["pass"], None, "passes"),
+            "FAIL": (COLORS["fail"], "//", "fails"),
+            "UNDERPOWERED": (COLORS["captive"], "..", "underpowered (too few replications)")}
     wrapped = [textwrap.fill(lab, 60) for lab in labels]
     lines = sum(w.count("\n") + 1 for w in wrapped)
     fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 0.17 * lines + 0.25 * len(labels)
                                      + 1.6))
     y = np.arange(len(labels))[::-1]
     t = np.clip(np.nan_to_num(np.asarray(t_values, float)), -50, 50)
-    colors = [COLORS["pass"] if ok else COLORS["fail"] for ok in passed]
-    ax.barh(y, t, color=colors, hatch=[None if ok else "//" for ok in passed])
-    handles = [Patch(color=COLORS["pass"], label="passes"),
-               Patch(facecolor=COLORS["fail"], hatch="//", label="fails")]
+    ax.barh(y, t, color=[look[s][0] for s in status], hatch=[look[s][1] for s in status])
+    handles = [Patch(facecolor=look[s][0], hatch=look[s][1], label=look[s][2])
+               for s in look if s in status]
     if threshold is not None:
         handles += ax.plot(threshold, y, "|", color=COLORS["published"], ms=12, mew=2,
                            label="needed to pass (95 % CI)")
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     ax.axvline(0.0, color=COLORS["published"], lw=0.8)
     ax.set_yticks(y, wrapped)
     ax.set_xlabel("effect / standard error, positive = predicted direction")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from experiments.executors import RunTask, map_runs
 from experiments.progress import Progress
+from experiments.samples import MIN_REPLICATIONS, small_sample_warning
 from experiments.seeds import crn_key, root_entropy
 from simulation.config import Scenario
 from simulation.run import Clock, make_seed, run_model
@@ -219,6 +220,12 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
     lines = ["# Reproduction of the market-growth figures", "",
              f"Calibrated scenario, {scenario.population.n_firms} simulated firms, {n_rep} "
              f"replications with common random numbers; runtime {runtime_s:.0f} s.", ""]
+    warning = small_sample_warning(n_rep, "a 90 % band")
+    if warning:
+        lines += [f"> **Warning: small sample.** {warning}: with fewer than "
+                  f"{MIN_REPLICATIONS} runs, the 5 % and 95 % quantiles are interpolated "
+                  "between the most extreme runs, so the band and its coverage below are "
+                  "not those of a 90 % band (`bposim reproduce --replications 20`).", ""]
     if calibration:
         lines += ["## Calibration", "",
                   f"Simulated method of moments on years 2000-2017 only; objective "

@@ -53,7 +53,8 @@ def _all_figures(small_run):
         "panels": figures.replication_panels_figure([panel, panel], title="t"),
         "validation": figures.validation_summary_figure(
             ["1. a claim whose text is long enough to need two lines in the summary figure",
-             "2. b"], np.array([3.0, -1.0]), np.array([True, False]), np.array([2.0, 2.0])),
+             "2. b", "3. c"], np.array([3.0, -1.0, 0.5]), ["PASS", "FAIL", "UNDERPOWERED"],
+            np.array([2.0, 2.0, 2.3])),
         "growth": figures.growth_figure(band.assign(median=[0.1, 0.2, 0.1])),
         "counterfactual": figures.counterfactual_figure(band, band, share, 2018, band),
     }

@@ -86,6 +86,7 @@ def cmd_reproduce(args) -> int:
 
     from experiments.calibration import SHIPPED_RESULT, calibrated_scenario
     from experiments.reproduce import reproduce
+    from experiments.samples import small_sample_warning
     from simulation.output import next_free_dir
 
     formats = figure_formats(args)
@@ -104,9 +105,13 @@ def cmd_reproduce(args) -> int:
     with executor_from_args(args) as ex:
         stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
                           quiet=args.quiet, formats=formats)
+    warning = small_sample_warning(args.replications, "a 90 % band")
+    if warning:
+        print(f"bposim: warning: {warning} (also in the report)", file=sys.stderr)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
-              f"band in {stats['coverage']:.0%} of {stats['n_years']} years")
+              f"band in {stats['coverage']:.0%} of {stats['n_years']} years"
+              + (f" (only {args.replications} replications)" if warning else ""))
         print(f"figures and report: {out}")
     return 0
 
