@@ -26,6 +26,26 @@ def test_notebook_is_stored_without_outputs(path):
                 f"{path.name} cell {i} has outputs: clear them before committing"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_a_rendered_copy_with_its_outputs_in_docs(path):
+    """docs/notebooks/NAME.md: every code cell of the notebook as it is now, its outputs
+    and its figures (re-render after changing a notebook: docs/dashboard.md)."""
+    import re
+
+    md = ROOT / "docs" / "notebooks" / f"{path.stem}.md"
+    text = md.read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        src = cell.source.strip()
+        if cell.cell_type == "code":
+            assert src in text, f"{md.name} is stale: re-render {path.name}"
+        else:  # the markdown cells, up to a rendering detail
+            assert src.splitlines()[0] in text
+    images = re.findall(r"!\[png\]\(([^)]+)\)", text)
+    assert len(images) >= 6 and all((md.parent / i).is_file() for i in images)
+    assert "## Conclusion" in text
+
+
 def _run(path: Path, cwd: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=600, kernel_name="python3",
