@@ -20,45 +20,39 @@ from simulation.model import BPOModel
 from simulation.world import LOCATION_NAMES
 
 
-def state(m):
-    """The firm-process state arrays of a model (old layout: on the model itself; new
-    layout: on ``model.firms``)."""
-    return getattr(m, "firms", m)
-
-
 def snapshot(m) -> dict:
     """Composition figures of the model's current state (see the module docstring)."""
-    s, w = state(m), m.world
+    f, w, ctx = m.firms, m.world, m.context
     pr = w.processes
-    yi = w.yi(m.cal_year) if hasattr(w, "yi") else m.year_index
+    yi = ctx.year_index
     c2w = m.scenario_config.labour.cost_to_wage_ratio
-    mode = s.p_mode
+    mode = f.mode
     vi = np.flatnonzero(mode == MODE_VENDOR)
-    home, proc = s.p_home[vi], s.p_process[vi]
-    country = s.p_country[vi]
-    inhouse = s.p_hours[vi] * w.labour_cost[home, yi] * pr.wage_multiplier[proc] * c2w
-    nl = getattr(pr, "nonlabour_share", None)
-    if nl is not None:
-        inhouse = inhouse / (1.0 - nl[proc])
-    eff = getattr(s, "p_inhouse_factor", None)
-    if eff is not None:
-        inhouse = inhouse * eff[vi]
+    home, proc = f.pair_home[vi], f.process[vi]
+    country = f.country[vi]
+    inhouse = f.own_inhouse_cost(vi, f.hours[vi] * w.labour_cost[home, yi]
+                                 * pr.wage_multiplier[proc] * c2w)
     loc = w.location[home, country]
-    out = {"year": m.cal_year}
+    out = {"year": ctx.year}
     for j, name in enumerate(LOCATION_NAMES):
         sel = loc == j
         if sel.any():
-            out[f"saving_true_{name}"] = 1 - s.p_true[vi][sel].sum() / inhouse[sel].sum()
-            out[f"saving_fee_{name}"] = 1 - s.p_acv[vi][sel].sum() / inhouse[sel].sum()
+            out[f"saving_true_{name}"] = 1 - f.true_cost[vi][sel].sum() / inhouse[sel].sum()
+            out[f"saving_fee_{name}"] = 1 - f.acv[vi][sel].sum() / inhouse[sel].sum()
             out[f"n_{name}"] = int(sel.sum())
+            out[f"above30_{name}"] = float((1 - f.true_cost[vi][sel] / inhouse[sel] > 0.3).mean())
     P = pr.n
     by_p = (mode.reshape(-1, P) == MODE_VENDOR).mean(axis=0)
     out["rate_by_process"] = dict(zip(pr.names, by_p.round(3)))
     out["outsourced_share_pairs"] = float((mode != MODE_INHOUSE).mean())
     out["captive_share_pairs"] = float((mode == MODE_CAPTIVE).mean())
-    acv = s.p_acv[vi]
+    acv = f.acv[vi]
+    cross = country != home
     out["usa_vendor_acv_share"] = float(acv[country == w.index("USA")].sum() / acv.sum())
-    out["ind_vendor_acv_share"] = float(acv[country == w.index("IND")].sum() / acv.sum())
+    out["ind_share_cross_border"] = float(acv[cross & (country == w.index("IND"))].sum()
+                                          / acv[cross].sum())
+    bpo = ~pr.ito[proc]
+    out["front_share_bpo"] = float(acv[bpo & pr.front_office[proc]].sum() / acv[bpo].sum())
     return out
 
 
@@ -75,7 +69,7 @@ def main(argv=None) -> None:
     snaps = []
     while m.running:
         m.step()
-        if m.cal_quarter == 4 and m.cal_year in years:
+        if m.context.quarter == 4 and m.context.year in years:
             snaps.append(snapshot(m))
     ann = m.annual().set_index("year")
     print(f"scenario {a.config or 'default'}, {a.firms} firms, seed {a.seed}")
@@ -88,17 +82,17 @@ def main(argv=None) -> None:
               f"ACV {r.market_acv_usd_bn:.1f} bn, TCV {r.tcv_signed_usd_bn:.1f} bn")
         print(f"   shares of ACV: onshore {r.share_onshore:.3f} nearshore {r.share_nearshore:.3f}"
               f" offshore {r.share_offshore:.3f}; front office {r.share_front_office:.3f}; "
-              f"US vendors {snap['usa_vendor_acv_share']:.3f}; Indian vendors "
-              f"{snap['ind_vendor_acv_share']:.3f}")
+              f"US vendors {snap['usa_vendor_acv_share']:.3f}; India's share of cross-border"
+              f" ACV {snap['ind_share_cross_border']:.3f}; front office share of BPO ACV "
+              f"{snap['front_share_bpo']:.3f}")
         for name in LOCATION_NAMES:
             if f"n_{name}" in snap:
                 print(f"   realised saving {name:9s}: all-in {snap[f'saving_true_{name}']:+.3f}, "
-                      f"fee only {snap[f'saving_fee_{name}']:+.3f} ({snap[f'n_{name}']} contracts)")
+                      f"fee only {snap[f'saving_fee_{name}']:+.3f}, share saving > 0.30 "
+                      f"{snap[f'above30_{name}']:.2f} ({snap[f'n_{name}']} contracts)")
         print("   outsourcing rate by process: " + ", ".join(
             f"{k} {v:.2f}" for k, v in snap["rate_by_process"].items()))
-        for extra in ("outsourced_hours_m",):
-            if extra in r:
-                print(f"   {extra} {r[extra]:.1f}")
+        print(f"   outsourced_hours_m {r.outsourced_hours_m:.1f}")
 
 
 if __name__ == "__main__":

@@ -137,6 +137,32 @@ def nonlabour_cost(labour_cost, nonlabour_share):
     return np.asarray(labour_cost, float) * n / (1.0 - n)
 
 
+def vendor_input_cost(host_cost, buyer_cost, onsite_share, cross_border, nonlabour_share):
+    """A vendor's input cost per in-house-equivalent hour, in labour-cost units (e.g. the
+    base wage, USD/hour), before the process's wage multiplier, the cost-to-wage ratio,
+    the vendor's efficiency and learning: its delivery mix
+    (:func:`delivery_labour_cost`) plus the process's non-labour inputs at the buyer's cost
+    level (:func:`nonlabour_cost` of the buyer's labour cost). Used alike for the vendor's
+    price (:func:`vendor_price_per_hour`) and its accounts, so that they agree.
+
+    Parameters
+    ----------
+    host_cost, buyer_cost : float or ndarray
+        Labour cost per hour in the vendor's and in the buyer's country (broadcast).
+    onsite_share : float
+    cross_border : bool or ndarray of bool
+    nonlabour_share : float or ndarray
+        As in :func:`delivery_labour_cost` and :func:`nonlabour_cost`.
+
+    Returns
+    -------
+    ndarray
+        Cost per hour, broadcast shape of the inputs.
+    """
+    return delivery_labour_cost(host_cost, buyer_cost, onsite_share, cross_border) \
+        + nonlabour_cost(buyer_cost, nonlabour_share)
+
+
 def inhouse_cost_factor(z, sigma):
     """Persistent in-house cost factor of a firm-process pair (mean 1, lognormal).
 
