@@ -15,8 +15,9 @@ import argparse
 
 import numpy as np
 
+from simulation.config import load_scenario
 from simulation.market import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
-from simulation.model import BPOModel
+from simulation.run import build_model
 from simulation.world import LOCATION_NAMES
 
 
@@ -65,7 +66,7 @@ def main(argv=None) -> None:
     ap.add_argument("--years", default="2005,2015,2025")
     a = ap.parse_args(argv)
     years = {int(y) for y in a.years.split(",")}
-    m = BPOModel(a.config, n_firms=a.firms, end_year=a.end_year, rng=a.seed)
+    m = build_model(load_scenario(a.config, n_firms=a.firms, end_year=a.end_year), a.seed)
     snaps = []
     while m.running:
         m.step()
