@@ -121,7 +121,10 @@ class Contracts:
     acv : ndarray, shape (n,)
         Annual contract value, USD/year.
     work_hours : ndarray, shape (n,)
-        Contracted hours per year x the process's wage multiplier (wage-weighted hours).
+        Contracted hours per year x the process's wage multiplier x the vendor's input
+        cost per hour relative to its host's labour cost (delivery mix and non-labour
+        inputs, :func:`~simulation.mechanisms.vendor_input_cost`): wage-weighted hours in
+        host-wage equivalents.
     """
 
     pairs: np.ndarray
@@ -163,7 +166,7 @@ class Firms:
     scenario : Scenario
     world : World
     rng : numpy.random.Generator
-        Draws, in order: home countries, productivities.
+        Draws, in order: home countries, productivities, the pairs' in-house cost factors.
 
     Attributes
     ----------
@@ -203,6 +206,9 @@ class Firms:
         The contract's vendor has exited (the contract ends next quarter).
     hazard : ndarray, shape (n_pairs,)
         Breach hazard per quarter of outsourced work, fixed when the arrangement began.
+    inhouse_factor : ndarray, shape (n_pairs,)
+        Persistent cost factor of the pair's in-house work (lognormal, mean 1;
+        :func:`~simulation.mechanisms.inhouse_cost_factor`), drawn once.
     contracts_signed, contracts_ended : int
         Vendor contracts signed (new and renewed) and ended so far.
 
@@ -248,6 +254,8 @@ class Firms:
         self.poor_quarters = np.zeros(NP, dtype=np.int32)
         self.orphaned = np.zeros(NP, dtype=bool)
         self.hazard = np.zeros(NP)
+        self.inhouse_factor = mech.inhouse_cost_factor(rng.standard_normal(NP),
+                                                       po.inhouse_cost_sigma)
         self.contracts_signed = 0
         self.contracts_ended = 0
         self._uniforms = np.empty((3, NP))  # the quarter's draws, same buffers every quarter
@@ -313,7 +321,8 @@ class Firms:
         A contract ends early when it was breached and its termination uniform ``u_term``
         (shape ``(n_pairs,)``) is below ``breach_termination_prob``; after
         ``poor_value_quarters`` quarters in a row of poor value (realised all-in cost above
-        today's in-house labour cost x (1 + ``poor_value_tolerance``)); or when its vendor
+        the firm's own in-house cost today x (1 + ``poor_value_tolerance``),
+        :meth:`own_inhouse_cost`); or when its vendor
         has exited (orphaned). Otherwise it ends at expiry. Updates the poor-value
         counters and the count of ended contracts.
         """
@@ -323,8 +332,9 @@ class Firms:
         breached[breaches.pairs] = True
         term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
         # the counter is 0 off contract: every pair leaving a contract is reset when reviewed
-        inhouse_now = self.hours[vi] * w.labour_cost[self.pair_home[vi], ctx.year_index] \
-            * pr.wage_multiplier[self.process[vi]] * sc.labour.cost_to_wage_ratio
+        inhouse_now = self.own_inhouse_cost(vi, self.hours[vi] * w.labour_cost[
+            self.pair_home[vi], ctx.year_index] * pr.wage_multiplier[self.process[vi]]
+            * sc.labour.cost_to_wage_ratio)
         poor = self.true_cost[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
         n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
         self.poor_quarters[vi] = n_poor
@@ -409,12 +419,29 @@ class Firms:
         self.experience += np.count_nonzero(
             self.mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
 
-    def contracts(self) -> Contracts:
-        """The vendor contracts in force now (:class:`Contracts`)."""
+    def contracts(self, ctx: QuarterContext) -> Contracts:
+        """The vendor contracts in force now (:class:`Contracts`); the quarter ``ctx``
+        prices their inputs (delivery mix and non-labour inputs, in host-wage hours)."""
         vi = np.flatnonzero(self.mode == MODE_VENDOR)
+        pr, w, yi = self.world.processes, self.world, ctx.year_index
+        host, buyer = w.labour_cost[self.country[vi], yi], w.labour_cost[self.pair_home[vi], yi]
+        inputs = mech.vendor_input_cost(host, buyer, self.scenario.labour.onsite_delivery_share,
+                                        self.country[vi] != self.pair_home[vi],
+                                        pr.nonlabour_share[self.process[vi]])
         return Contracts(pairs=vi, vendor=self.vendor[vi], acv=self.acv[vi],
-                         work_hours=self.hours[vi] * self.world.processes.wage_multiplier[
-                             self.process[vi]])
+                         work_hours=self.hours[vi] * pr.wage_multiplier[self.process[vi]]
+                         * inputs / host)
+
+    def own_inhouse_cost(self, pairs: np.ndarray, labour_cost: np.ndarray) -> np.ndarray:
+        """The firms' own in-house cost of some pairs' work, USD/year, shape ``(n,)``.
+
+        ``(labour_cost + non-labour inputs) x the pair's in-house cost factor``
+        (:func:`~simulation.mechanisms.nonlabour_cost`,
+        :func:`~simulation.mechanisms.inhouse_cost_factor`), with ``labour_cost`` the
+        loaded labour cost of the work at the home country's wage (shape ``(n,)``).
+        """
+        nl = self.world.processes.nonlabour_share[self.process[pairs]]
+        return (labour_cost + mech.nonlabour_cost(labour_cost, nl)) * self.inhouse_factor[pairs]
 
     def orphan(self, contracts: Contracts, exits: np.ndarray) -> None:
         """Mark the contracts of vendors that exited (``exits``: bool per vendor slot);

@@ -383,3 +383,34 @@ def counterfactual_figure(with_band: pd.DataFrame, without_band: pd.DataFrame,
     a2.set_ylabel("share of ACV won by US vendors")
     a2.set_title("US vendors' share")
     return fig
+
+
+def elasticity_figure(table: pd.DataFrame, level: str = "95 % CI") -> Figure:
+    """Volume and value elasticities of the market's drivers (validation, issue #12).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per driver: ``driver``, ``kind`` and, for ``volume`` and ``value``, the
+        mean and its interval (``volume``, ``volume_lo``, ``volume_hi``, ...), as written
+        by :func:`experiments.validation.drivers.check_driver_elasticities`.
+    level : str
+        Label of the intervals.
+    """
+    fig, (ax,) = new_figure(figsize=(8.0, 0.55 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1].astype(float)
+    for k, (col, color, dy) in enumerate((("volume", COLORS["acv"], 0.15),
+                                          ("value", COLORS["offshore"], -0.15))):
+        m = table[col].to_numpy(float)
+        err = np.vstack([m - table[f"{col}_lo"].to_numpy(float),
+                         table[f"{col}_hi"].to_numpy(float) - m])
+        ax.errorbar(m, y + dy, xerr=np.nan_to_num(err), fmt="o", color=color, capsize=3,
+                    label=f"{col} (hours)" if col == "volume" else f"{col} (ACV)")
+    ax.axvline(0.0, color=COLORS["published"], lw=0.8)
+    labels = [f"{d}{' (semi)' if k == 'semi-elasticity' else ''}"
+              for d, k in zip(table["driver"], table["kind"])]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(f"elasticity of outsourcing to the driver (mean, {level})")
+    ax.set_title("Drivers: volume and value elasticities")
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return fig

@@ -16,6 +16,9 @@ share_onshore etc.     stock    shares of ACV by location of the vendor relative
 share_front_office     stock    shares of ACV by office of the process
 share_captive          stock    captive centres' annual value / (ACV + captive value)
 outsourcing_rate       stock    share of firm-process pairs under a vendor contract
+outsourced_hours_m     stock    volume of work under vendor contracts: million in-house-
+                                equivalent hours per year (world: x firms_per_agent); the
+                                volume beside the value market_acv_usd_bn
 n_vendors              stock    active vendors
 hhi_vendors            stock    Herfindahl-Hirschman index of vendor ACV shares (0-1)
 n_breaches             flow     breaches of outsourced work (vendor contracts and captives)
@@ -58,7 +61,8 @@ OUTPUT_COLUMNS = (
     "market_acv_usd_bn", "tcv_signed_usd_bn", "share_onshore", "share_nearshore",
     "share_offshore", "share_front_office", "share_back_office", "share_captive",
     "outsourcing_rate", "n_vendors", "hhi_vendors", "n_breaches", "breach_loss_usd_bn",
-    "n_terminations", "n_backsourced", "n_reshored")
+    "n_terminations", "n_backsourced", "n_reshored",
+    "outsourced_hours_m")
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
                        "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
@@ -266,6 +270,7 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         "n_terminations": flows.n_terminations,
         "n_backsourced": flows.n_backsourced,
         "n_reshored": flows.n_reshored,
+        "outsourced_hours_m": float(firms.hours[vi].sum()) * firms_per_agent / 1e6,
         "n_contracts_signed_cum": firms.contracts_signed,
         "n_contracts_active": int(is_v.sum()),
         "n_contracts_ended_cum": firms.contracts_ended,

@@ -91,6 +91,13 @@ class PopulationConfig(_Section):
         "relative weight",
         "assumption: the buyer mix by home country, with North America the largest buyer "
         "region (about half of contract value in industry indexes); weights are normalised")
+    inhouse_cost_sigma: float = P(
+        0.27, "log units",
+        "lognormal dispersion (mean 1) of a firm-process pair's in-house cost, drawn once per "
+        "pair: ln 2 / 2.563 from a within-industry 90-10 TFP ratio of about 2 (Syverson 2004, "
+        "REStat 86(2); Syverson 2011, JEL 49(2)); 0.49 from the interquartile range of log "
+        "labour productivity, 0.66. Applying plant dispersion to a process is an assumption",
+        ge=0, le=5)
 
 
 class DemandConfig(_Section):
@@ -112,6 +119,13 @@ class LabourConfig(_Section):
         "assumption: fully loaded cost per productive hour / base wage (employer benefits of "
         "20-50 % in labour_costs.csv, plus facilities, IT, supervision and utilisation)",
         gt=0, le=100)
+    onsite_delivery_share: float = P(
+        0.26, "fraction of billed effort",
+        "Infosys, offshore share of billed person-hours 72.4 % (quarter to March 2020) and "
+        "75.7 % (to March 2021) (Livemint, 2021-04-20): 24-28 % onsite, mean 0.26. A vendor "
+        "working from another country than the buyer's delivers this share of the effort "
+        "onsite at the buyer country's labour cost (applying it to every cross-border vendor "
+        "is an assumption)", ge=0, le=1)
     gdp_growth_after_data_clip: float = P(
         0.08, "fraction per year",
         "assumption: after the last GDP-per-capita year each country grows at its own "

@@ -65,6 +65,138 @@ def vendor_price_per_hour(labour_cost, wage_multiplier, cost_to_wage, efficiency
     return unit * (1.0 + after_tax_margin / (1.0 - t))
 
 
+def delivery_labour_cost(host_cost, buyer_cost, onsite_share, cross_border):
+    """Labour cost per hour of a vendor's delivery mix (onsite / offshore), USD/hour.
+
+    A vendor that serves a buyer from another country delivers part of the effort onsite,
+    at the buyer's premises and at the buyer country's labour cost, and the rest from its
+    own country: ``(1 - s) * host_cost + s * buyer_cost`` with ``s = onsite_share`` when
+    ``cross_border`` and ``s = 0`` for an onshore vendor (the two costs are then the same).
+
+    Parameters
+    ----------
+    host_cost, buyer_cost : float or ndarray
+        Labour cost per hour in the vendor's country and in the buyer's home country
+        (any common unit, e.g. the base wage in USD/hour); arrays broadcast, e.g. ``(n, k)``
+        reviews x options.
+    onsite_share : float
+        Share of billed effort delivered onsite, in [0, 1].
+    cross_border : bool or ndarray of bool
+        True where the vendor works from another country than the buyer's home.
+
+    Returns
+    -------
+    ndarray
+        Blended labour cost per hour, broadcast shape of the inputs.
+
+    Notes
+    -----
+    Source of the share: Infosys, offshore share of billed person-hours 72.4 % (quarter to
+    March 2020) and 75.7 % (quarter to March 2021) (Livemint, 20 April 2021), i.e. 24-28 %
+    of the effort of an Indian IT vendor is delivered onsite at client-country cost. Using
+    one IT vendor's share for every cross-border vendor (nearshore ones and BPO too) is an
+    assumption. The onsite staff are the vendor's own: they work at the vendor's efficiency
+    and learning, and the vendor pays them (its accounts use the same blended cost).
+    """
+    s = np.where(np.asarray(cross_border, bool), onsite_share, 0.0)
+    return (1.0 - s) * np.asarray(host_cost, float) + s * np.asarray(buyer_cost, float)
+
+
+def nonlabour_cost(labour_cost, nonlabour_share):
+    """Non-labour cost of a process's work (hardware, software, data centres), same unit
+    as ``labour_cost``.
+
+    ``labour_cost * n / (1 - n)`` with ``n`` the non-labour share of the process's total
+    in-house cost, so that labour is the share ``1 - n`` of ``labour + non-labour``. These
+    inputs are bought at the buyer's cost level wherever the labour sits: a vendor that
+    takes over the function supplies them too (they are part of its fee and of an ITO
+    contract's value) but gains no wage arbitrage on them.
+
+    Parameters
+    ----------
+    labour_cost : float or ndarray
+        Loaded labour cost of the work at the buyer's home, e.g. USD/year or USD/hour.
+    nonlabour_share : float or ndarray
+        Non-labour share ``n`` of the process's in-house cost, in [0, 1).
+
+    Returns
+    -------
+    ndarray
+        Non-labour cost, same unit and broadcast shape as the inputs.
+
+    Notes
+    -----
+    Source for IT services: Gartner, "IT Key Metrics Data 2021: Industry Measures -
+    Executive Summary" (G00737583, Dec 2020): personnel-related costs are 36 % of IT
+    spending, so ``n = 0.64`` (the rest: hardware, software, data centres, cloud and
+    external services). That the loaded labour cost of the model corresponds to Gartner's
+    personnel-related costs, and ``n = 0`` for business processes (their facilities and IT
+    are in the loaded cost-to-wage ratio), are assumptions (``processes.csv``).
+    """
+    n = np.asarray(nonlabour_share, float)
+    return np.asarray(labour_cost, float) * n / (1.0 - n)
+
+
+def vendor_input_cost(host_cost, buyer_cost, onsite_share, cross_border, nonlabour_share):
+    """A vendor's input cost per in-house-equivalent hour, in labour-cost units (e.g. the
+    base wage, USD/hour), before the process's wage multiplier, the cost-to-wage ratio,
+    the vendor's efficiency and learning: its delivery mix
+    (:func:`delivery_labour_cost`) plus the process's non-labour inputs at the buyer's cost
+    level (:func:`nonlabour_cost` of the buyer's labour cost). Used alike for the vendor's
+    price (:func:`vendor_price_per_hour`) and its accounts, so that they agree.
+
+    Parameters
+    ----------
+    host_cost, buyer_cost : float or ndarray
+        Labour cost per hour in the vendor's and in the buyer's country (broadcast).
+    onsite_share : float
+    cross_border : bool or ndarray of bool
+    nonlabour_share : float or ndarray
+        As in :func:`delivery_labour_cost` and :func:`nonlabour_cost`.
+
+    Returns
+    -------
+    ndarray
+        Cost per hour, broadcast shape of the inputs.
+    """
+    return delivery_labour_cost(host_cost, buyer_cost, onsite_share, cross_border) \
+        + nonlabour_cost(buyer_cost, nonlabour_share)
+
+
+def inhouse_cost_factor(z, sigma):
+    """Persistent in-house cost factor of a firm-process pair (mean 1, lognormal).
+
+    ``exp(sigma * z - sigma**2 / 2)`` for a standard normal draw ``z``: the pair's in-house
+    cost is the process's standard in-house cost times this factor. Pairs with a factor
+    below 1 are more efficient in-house than the average firm and keep their work, so the
+    outsourcing rate of a process is interior (a share of firms, as the surveys of
+    ``outsourcing_by_function.csv`` report) rather than all or nothing.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n_pairs,)
+        Standard normal draws, one per firm-process pair, drawn once (the factor persists).
+    sigma : float
+        Lognormal dispersion (>= 0); 0 gives every pair the factor 1.
+
+    Returns
+    -------
+    ndarray, shape (n_pairs,)
+        Multiplier of the in-house cost (> 0, mean 1).
+
+    Notes
+    -----
+    Dispersion: Syverson (2004), "Product Substitutability and Productivity Dispersion",
+    Review of Economics and Statistics 86(2): the within-industry 90-10 TFP ratio is
+    about 2 (Syverson 2011, JEL 49(2)), i.e. ``sigma = ln 2 / 2.563 = 0.27`` for a
+    lognormal; the interquartile range of log labour productivity, 0.66, gives 0.49.
+    Unit cost is the inverse of TFP, so the TFP figure is the default. Applying plant
+    productivity dispersion to the in-house cost of a firm's *process* is an assumption.
+    """
+    sigma = float(sigma)
+    return np.exp(sigma * np.asarray(z, float) - 0.5 * sigma * sigma)
+
+
 def learning_factor(cumulative_hours, reference_hours, progress_ratio, floor):
     """Learning-by-doing multiplier on unit cost (<= 1).
 

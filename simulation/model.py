@@ -195,7 +195,7 @@ class BPOModel(mesa.Model):
         vendors = self.vendors
         if vendors.n == 0:
             return
-        contracts = self.firms.contracts()
+        contracts = self.firms.contracts(ctx)
         vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours, ctx)
         vendors.learn()
         vendors.recover_reputation()

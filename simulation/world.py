@@ -233,6 +233,7 @@ class Processes:
     customer_facing: np.ndarray       # bool
     asset_specificity: np.ndarray     # 0-1 (Williamson 1985)
     ito: np.ndarray                   # bool: IT outsourcing (ITO) rather than BPO
+    nonlabour_share: np.ndarray       # non-labour share of in-house cost (Gartner for IT)
 
     #: Processes counted as IT outsourcing when the published ITO/BPO split (2015) is
     #: compared with the model; all others are business process outsourcing.
@@ -259,6 +260,7 @@ class Processes:
             customer_facing=df["customer_facing"].map(truth).to_numpy(bool),
             asset_specificity=df["asset_specificity"].to_numpy(float),
             ito=df["process"].isin(cls.ITO_PROCESSES).to_numpy(bool),
+            nonlabour_share=df["nonlabour_cost_share"].to_numpy(float),
         )
 
 
@@ -475,3 +477,30 @@ def published_market_size() -> pd.DataFrame:
     """
     df = _read("market_size_outsourcing.csv")
     return df[["year", "value_usd_bn", "ito_usd_bn", "bpo_usd_bn", "status"]].copy()
+
+
+def composition_targets(target: str | None = None) -> pd.DataFrame:
+    """Published composition figures set beside the model's outputs (issue #12).
+
+    ``simulation/data/composition_targets.csv`` (sources in ``SOURCES.md``): the ITO/BPO
+    split of contract value (``bpo_share``), survey shares of organisations outsourcing or
+    offshoring a function mapped to the model's processes (``outsourcing_rate``,
+    ``offshoring_rate``), country and region shares of offshore delivery
+    (``location_share``), captive shares (``captive_share``), realised savings
+    (``realised_saving``, ``realised_saving_above_30pct``) and a front-office share
+    (``front_office_share_bpo``). ``value`` is a fraction; ``model_quantity`` says which
+    model output it is compared with (or that it is shown for context only).
+
+    Parameters
+    ----------
+    target : str, optional
+        Keep only the rows of this target.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``target``, ``model_quantity``, ``year`` (float, NaN if undated),
+        ``group``, ``value``, ``series``, ``status``, ``source``, ``note``, ``origin``.
+    """
+    df = _read("composition_targets.csv").copy()
+    return df[df["target"] == target].reset_index(drop=True) if target else df

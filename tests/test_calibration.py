@@ -102,13 +102,19 @@ def test_reproduce_writes_every_figure_csv_and_report(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "MAPE" in r.stdout
     for name in ("1_market_size", "2_growth", "3_location_shares", "4_office_shares",
-                 "5_us_tax_cut", "6_breaches_backsourcing"):
+                 "5_us_tax_cut", "6_breaches_backsourcing", "7_bpo_share",
+                 "8_outsourcing_by_process"):
         assert (out / f"{name}.png").stat().st_size > 1000
         assert len(pd.read_csv(out / f"{name}.csv")) > 0
     report = (out / "report.md").read_text()
     for needle in ("MAPE", "coverage of the 90 % band", "Forecast (out of sample)",
-                   "2018 US tax cut", "| 2017 |"):
+                   "2018 US tax cut", "| 2017 |", "Composition against published figures",
+                   "| bpo_share | all | 2015 | 0.286 |"):
         assert needle in report
+    comp = pd.read_csv(out / "composition_table.csv")
+    assert {"bpo_share", "outsourcing_rate", "location_share"} <= set(comp["target"])
+    known = comp["model_median"].dropna()  # NaN: nothing to measure in a 150-firm market
+    assert known.between(0, 1).all() and len(known) >= len(comp) // 2
     fit = pd.read_csv(out / "fit_table.csv")
     assert list(fit["year"]) == list(range(2000, 2018))
     # the counterfactual differs from the calibrated run only through the US rate

@@ -14,7 +14,10 @@ Each claim has one expectation, taken from the full-size reference report
   interval must reach the predicted side);
 * ``FAIL`` - the model fails the claim (diagnosis in docs/validation.md): the assertion is
   ``xfail(strict=True)``, so a model change that makes it pass shows up as a test failure
-  and this table (and the docs) must be updated.
+  and this table (and the docs) must be updated;
+* ``QUICK`` - the model fails the claim at full size, but it holds at the quick size, whose
+  market has abundant vendors (the known cause of the failure is vendor capacity,
+  docs/validation.md): asserted as ``PASS``.
 """
 
 import json
@@ -34,12 +37,12 @@ from experiments.validation.report import run_checks
 from experiments.validation.statistics import Claim, Estimate
 from simulation.model import BPOModel
 
-PASS, WEAK, FAIL = "pass", "weak", "fail"
+PASS, WEAK, FAIL, QUICK = "pass", "weak", "fail", "quick"
 
 EXPECTED = {
     "sorting": {
         "firms: domestic outsourcing > in-house only": FAIL,
-        "firms: offshore outsourcing > domestic outsourcing": FAIL,
+        "firms: offshore outsourcing > domestic outsourcing": WEAK,
         "firms: captive > offshore outsourcing": PASS,
         "firms: share offshoring rises with productivity": WEAK,
         "pairs: onshore vendor > in-house": FAIL,
@@ -55,7 +58,7 @@ EXPECTED = {
         "wider wage gap raises the offshored share": PASS,
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": FAIL,
+        "more dispersion raises the share of pairs offshored": QUICK,
         "more dispersion raises the share of firms offshoring": FAIL,
     },
     "fixed_costs": {
@@ -65,14 +68,20 @@ EXPECTED = {
         "higher asset specificity lowers outsourcing": PASS,
     },
     "tax": {
-        "lower tax in a vendor country raises its share of work": FAIL,
-        "lower tax in a vendor country raises its share of value": FAIL,
-        "lower home-country tax reduces captive use": PASS,
+        "lower tax in a vendor country raises its share of work": PASS,
+        "lower tax in a vendor country raises its share of value": WEAK,
+        "lower home-country tax reduces captive use": WEAK,
     },
     "breach": {
         "offshore breach risk cuts offshoring of data-sensitive processes more": PASS,
         "more breaches raise early terminations": PASS,
         "more breaches raise back-sourcing": PASS,
+    },
+    "drivers": {
+        "higher coordination cost lowers outsourced volume": PASS,
+        "higher breach hazard lowers outsourced volume": WEAK,
+        "higher backlash lowers outsourced volume": WEAK,
+        "higher hidden costs lowers outsourced volume": WEAK,
     },
 }
 CASES = [(k, text, exp) for k, claims in EXPECTED.items() for text, exp in claims.items()]

@@ -2,10 +2,10 @@
 
 Each check is one function, ``check_*``, in a module of its own (:mod:`.sorting`,
 :mod:`.coordination`, :mod:`.dispersion`, :mod:`.fixed_costs`, :mod:`.specificity`,
-:mod:`.tax`, :mod:`.breach`), whose docstring names the claim and its source. A check runs
-controlled experiments: every arm of an experiment is run with the same replication seeds
-(common random numbers: the children of one :class:`numpy.random.SeedSequence`), and the
-measured effect is the mean over replications of a per-replication statistic (for two
+:mod:`.tax`, :mod:`.breach`, :mod:`.drivers`), whose docstring names the claim and its
+source. A check runs controlled experiments: every arm of an experiment is run with the same
+replication seeds (common random numbers: the children of one
+:class:`numpy.random.SeedSequence`), and the measured effect is the mean over replications of a per-replication statistic (for two
 arms, the paired difference treatment - base).
 
 Tolerance (the same for every claim, :mod:`.statistics`): the two-sided 95 % confidence
@@ -25,6 +25,7 @@ from typing import Callable
 from experiments.validation.breach import check_breach_risk
 from experiments.validation.coordination import check_coordination_order
 from experiments.validation.dispersion import check_productivity_dispersion
+from experiments.validation.drivers import check_driver_elasticities
 from experiments.validation.fixed_costs import check_fixed_costs_and_size
 from experiments.validation.records import Replications
 from experiments.validation.sorting import check_sorting_by_productivity
@@ -41,8 +42,10 @@ CHECKS: dict[str, Callable[[Replications], CheckResult]] = {
     "specificity": check_asset_specificity,
     "tax": check_tax_channel,
     "breach": check_breach_risk,
+    "drivers": check_driver_elasticities,
 }
 
 __all__ = ["CHECKS", "check_sorting_by_productivity", "check_coordination_order",
            "check_productivity_dispersion", "check_fixed_costs_and_size",
-           "check_asset_specificity", "check_tax_channel", "check_breach_risk"]
+           "check_asset_specificity", "check_tax_channel", "check_breach_risk",
+           "check_driver_elasticities"]
