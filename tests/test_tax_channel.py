@@ -178,3 +178,102 @@ def test_regime_rates_function_open_bounds():
                                    np.array([2, 2]))
     assert rate.tolist() == [0.3, 0.0]
     assert not gross.any()
+
+
+# ------------------------------------------------------------------ the model
+from simulation.market import MODE_CAPTIVE  # noqa: E402
+from simulation.model import BPOModel  # noqa: E402
+
+SEEDS = range(1, 13)  # 12 paired replications (common random numbers: same seed per pair)
+
+
+def _paired_t(diffs) -> tuple[float, float]:
+    d = np.asarray(diffs, float)
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    return float(d.mean()), float(d.mean() / se)
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    m = BPOModel(n_firms=300, rng=3, start_year=2000, end_year=2012)
+    m.run()
+    return m
+
+
+def test_vendor_accounts_pay_tax_on_positive_profit(short_run):
+    m = short_run
+    V, w = m.vendors, m.world
+    yi = m.context.year_index
+    act = V.active.copy()
+    pre = V.profit_q + V.tax_q  # pre-tax profit
+    assert act.any() and (V.tax_q >= 0).all()
+    assert np.all(V.tax_q[act & (pre <= 0) & ~w.export_tax_gross[V.country, V.entered // 4, yi]]
+                  == 0)
+    # countries without a BPO regime: after-tax = (1 - statutory) x positive pre-tax profit
+    plain = act & ~np.isin(V.country, [w.index(c) for c in ("IND", "PHL", "CRI", "MYS", "LKA")])
+    t = w.tax_rate[V.country[plain], yi]
+    assert plain.any()
+    assert np.allclose(V.profit_q[plain], np.where(pre[plain] > 0, (1 - t) * pre[plain],
+                                                   pre[plain]))
+
+
+def test_vendor_prices_use_the_effective_rate(short_run):
+    m = short_run
+    V, w = m.vendors, m.world
+    ind = w.index("IND")
+    j = int(np.flatnonzero(V.active)[0])
+    V.country[j], V.entered[j] = ind, (2006 - w.first_year) * 4
+    y = 2008 - w.first_year
+    assert V.tax_rate_for(np.array([j]), np.array([w.index("USA")]), y)[0] == 0.0  # SEZ holiday
+    assert V.tax_rate_for(np.array([j]), np.array([ind]), y)[0] == w.tax_rate[ind, y]
+
+
+def _india_acv_share(m: BPOModel) -> float:
+    m.run()
+    a = m.acv_by_country()
+    a = a[(a["year"] >= 2010) & (a["year"] <= 2019)]
+    tot = a.groupby("year")["acv_usd_bn"].sum()
+    own = a[a["vendor_iso3"] == "IND"].groupby("year")["acv_usd_bn"].sum()
+    return float((own.reindex(tot.index, fill_value=0.0) / tot).mean())
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue #12 acceptance test, not met by the model: India's share of ACV falls (n_firms "
+    "1000: -2.9 pp, t = -2.3). The cut is passed on in Indian vendors' prices while the "
+    "volume of Indian work hardly responds, and extra Indian entrants crowd and exit; see "
+    "docs/validation.md, 'Tax channel'"))
+def test_lower_tax_in_a_vendor_country_raises_its_share_of_acv():
+    """India 20 % from 2005 vs the data, default scenario, 12 paired seeds, 1,000 firms
+    (about 25 s on one idle core); statistic: India's share of ACV, mean of 2010-2019."""
+    cut = [{"iso3": "IND", "year": 2005, "rate": 0.20}]
+    d = [_india_acv_share(BPOModel(n_firms=1000, rng=s, end_year=2019, tax_rate_changes=cut))
+         - _india_acv_share(BPOModel(n_firms=1000, rng=s, end_year=2019)) for s in SEEDS]
+    mean, t = _paired_t(d)
+    assert mean > 0 and t > 2, (mean, t)
+
+
+def _captive_share(m: BPOModel) -> float:
+    vals = []
+    while m.running:
+        m.step()
+        if m.quarter == 4 and m.year >= 2010:
+            vals.append(float((m.firms.mode == MODE_CAPTIVE).mean()))
+    return float(np.mean(vals))
+
+
+def test_lower_home_tax_lowers_captive_use():
+    """The buyer's home tax acts through the captive's transfer-pricing saving
+    (t_home - t_host) x margin x cost: a lower US rate (0.20 from 2000 instead of about
+    0.39) lowers US buyers' use of captive centres. All buyers in the USA and no US-based
+    vendors, so that the home rate acts through captives only; 12 paired seeds, 1,000 firms
+    (about 30 s); statistic: share of pairs in captive centres, mean of the Q4 states
+    2010-2019 (measured: -0.62 pp, t = -5.4)."""
+    vw = dict(load_scenario().vendors.vendor_country_weights)
+    vw.pop("USA")
+    kw = dict(n_firms=1000, end_year=2019, buyer_home_weights={"USA": 1.0},
+              vendor_country_weights=vw)
+    cut = [{"iso3": "USA", "year": 2000, "rate": 0.20}]
+    d = [_captive_share(BPOModel(rng=s, tax_rate_changes=cut, **kw))
+         - _captive_share(BPOModel(rng=s, **kw)) for s in SEEDS]
+    mean, t = _paired_t(d)
+    assert mean < 0 and t < -2, (mean, t)
