@@ -271,7 +271,8 @@ class VendorConfig(_Section):
         "least one)", gt=0, le=1)
     target_after_tax_margin: float = P(
         0.12, "fraction of cost", "assumption: vendors price at unit cost x (1 + m / (1 - "
-        "t)) so that the after-tax margin is m whatever the host tax rate t", ge=0, le=10)
+        "t)) so that the after-tax margin is m whatever their effective tax rate t (the host's "
+        "statutory rate, or the BPO export regime's rate for foreign buyers)", ge=0, le=10)
     margin_step: float = P(0.005, "per quarter", "assumption: margin adjustment to "
                            "utilisation", ge=0, le=1)
     margin_min: float = P(0.02, "fraction", "assumption", ge=0, le=10)
@@ -320,13 +321,33 @@ class VendorConfig(_Section):
          "MEX": 0.03, "CRI": 0.01, "COL": 0.01, "ARG": 0.01, "CHL": 0.01, "POL": 0.03,
          "ROU": 0.01, "CZE": 0.01, "HUN": 0.01, "BGR": 0.01, "UKR": 0.01, "ZAF": 0.01,
          "EGY": 0.01, "MAR": 0.01, "SGP": 0.01, "ISR": 0.01},
-        "relative weight", "assumption: where vendors are founded; an entrant's country is "
-        "drawn with probability proportional to weight x (1 + 10 x the country's ACV share)")
+        "relative weight", "assumption: where vendors are founded, before tax; an entrant's "
+        "country is drawn with probability proportional to weight x (1 + "
+        "entry_agglomeration_weight x the country's ACV share) x exp(-entry_tax_semi_elasticity "
+        "x the country's expected tax rate of a new unit)")
+    entry_agglomeration_weight: float = P(
+        10.0, "-", "assumption: entrants follow the market; weight of a country's ACV share in "
+        "the location choice of entrants", ge=0, le=1e6)
+    entry_tax_semi_elasticity: float = P(
+        3.3, "per unit of tax rate", "de Mooij & Ederveen (2003), 'Taxation and foreign direct "
+        "investment: a synthesis of empirical research', Int. Tax and Public Finance 10(6): "
+        "673-693, median tax-rate semi-elasticity of FDI about -3.3 (a 1 pp lower host rate "
+        "raises FDI by 3.3 %); low end 2.49, Feld & Heckemeyer (2011), J. Economic Surveys "
+        "25(2): 233-272. Enters the entrants' location choice as exp(-s x t)", ge=0, le=100)
+    entry_tax_discount_rate: float = P(
+        0.10, "fraction per year", "assumption: discount rate of the present-value weights "
+        "over a new unit's years (ages 1-60) when its expected tax rate is averaged across tax "
+        "holidays (forward-looking effective average tax rate, Devereux & Griffith 2003; "
+        "Klemm 2008, IMF WP 08/56)", gt=-0.5, le=10)
 
 
 class CaptiveConfig(_Section):
-    captives_enabled: bool = P(False, "switch", "Antras & Helpman (2004), 'Global "
-                               "sourcing', JPE 112(3): foreign integration")
+    captives_enabled: bool = P(
+        True, "switch", "Antras & Helpman (2004), 'Global sourcing', JPE 112(3): foreign "
+        "integration. On: captive centres (GICs) are a large part of offshore delivery: about "
+        "25 % of the global offshore services market (Everest Group, quoted by Moneycontrol "
+        "2019-09-04), 18-23 % of India's IT exports 2015-2023 (HSBC Global Research, IANS "
+        "2024-05-16), 58 % of US offshore implementations (Duke CIBER / Archstone 2005)")
     transfer_pricing_margin: float = P(
         0.10, "fraction of cost", "assumption: cost-plus mark-up the captive charges its "
         "parent; its profit is taxed at the host rate instead of the home rate", ge=0, le=10)
@@ -348,6 +369,10 @@ class CountryConfig(_Section):
         "in every year")
     tax_rate_changes: list[TaxChange] = P(
         [], "list", "scenario lever: from `year` on, the country's rate is `rate` (fraction)")
+    tax_regimes_enabled: bool = P(
+        True, "switch", "BPO/IT-export tax regimes (tax holidays, SEZ schedules, India's MAT, "
+        "the Philippines' PEZA 5 % of gross income) from simulation/data/tax_regimes.csv "
+        "(sources in SOURCES.md); off = every vendor pays the statutory rate")
 
 
 class Scenario(_Section):

@@ -367,7 +367,8 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
                                         nl_share[:, None])
         price = mech.vendor_price_per_hour(
             inputs, wm[:, None], c2w, sc.vendors.vendor_efficiency,
-            _gather(vendors.learning, vs), _gather(vendors.margin, vs), w.tax_rate[vc, yi])
+            _gather(vendors.learning, vs), _gather(vendors.margin, vs),
+            vendors.tax_rate_for(vs, home2, yi) if vendors.n else w.tax_rate[vc, yi])
         fee = rv.hours[:, None] * price
         fric = mech.location_friction(w.timezone_gap[home2, vc], w.english_pair[home2, vc],
                                       w.distance_km[home2, vc], co.friction_base,
@@ -419,7 +420,8 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         off = loc == OFFSHORE
         base = rv.hours * (w.labour_cost[cs, yi] + mech.nonlabour_cost(
             w.labour_cost[rv.home, yi], nl_share)) * wm * c2w * sc.captives.captive_efficiency
-        saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi], w.tax_rate[cs, yi],
+        saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi],
+                                         w.entrant_tax_rate[cs, yi],
                                          sc.captives.transfer_pricing_margin)
         fric = mech.location_friction(w.timezone_gap[rv.home, cs], w.english_pair[rv.home, cs],
                                       w.distance_km[rv.home, cs], co.friction_base,

@@ -286,9 +286,182 @@ def captive_tax_saving(base_cost, home_tax, host_tax, transfer_margin):
     The captive charges its parent cost plus ``transfer_margin``; that profit is taxed at
     the host rate instead of being a deduction at the home rate:
     ``(t_home - t_host) * transfer_margin * base_cost`` (Antras & Helpman 2004 foreign
-    integration; the cost-plus transfer-pricing channel is an assumption).
+    integration; Desai, Foley & Hines 2006, "The demand for tax haven operations", J. Public
+    Econ. 90(3): multinationals book profit in low-tax affiliates; the cost-plus
+    transfer-pricing channel is an assumption). ``host_tax`` is the rate a new unit expects
+    in the host country (:func:`entrant_tax_rate`), so BPO export regimes count.
     """
     return (home_tax - host_tax) * transfer_margin * base_cost
+
+
+#: Rules of a tax-regime row (``simulation/data/tax_regimes.csv``, column ``rule``).
+TAX_RULES = ("statutory_share", "profit_rate", "gross_income_rate", "min_profit_rate")
+
+
+def scheme_tax_rate(statutory, rule, value):
+    """Rate a vendor's export income bears under one row of a tax regime (fraction).
+
+    ``statutory_share``: ``value`` x the statutory rate (the share of export profit that is
+    taxable: 0 in a tax holiday, 0.5 when half the profit is exempt, e.g. India s.10AA
+    years 6-10); ``profit_rate`` and ``min_profit_rate``: ``value``, a rate on profit
+    (``min_profit_rate`` is a floor such as India's Minimum Alternate Tax on book profit);
+    ``gross_income_rate``: ``value``, a rate on gross income (revenue less direct costs,
+    e.g. the Philippines' PEZA 5 % of gross income earned in lieu of all taxes, RA 7916
+    s.24). Rows and sources: ``simulation/data/tax_regimes.csv``.
+
+    Parameters
+    ----------
+    statutory : float or ndarray
+        Statutory corporate tax rate of the host country and year (fraction).
+    rule : str
+        One of :data:`TAX_RULES`.
+    value : float
+        The row's ``value``.
+    """
+    if rule == "statutory_share":
+        return value * np.asarray(statutory, float)
+    if rule in ("profit_rate", "min_profit_rate", "gross_income_rate"):
+        return np.broadcast_to(np.asarray(value, float), np.shape(statutory)).copy()
+    raise ValueError(f"unknown tax rule {rule!r}; allowed: {', '.join(TAX_RULES)}")
+
+
+def combine_tax_schemes(statutory, relief, floor, on_gross):
+    """Effective tax rate on export income when several schemes may apply (fraction).
+
+    Within a scheme the rate is ``max(relief, floor)``: the best relief row that applies
+    (lowest rate), raised to a minimum tax where one applies (India's MAT on the book
+    profit of s.10A/10B units from FY 2007-08 and of SEZ units from FY 2011-12). A vendor
+    uses the scheme that taxes it least, and never pays more than the statutory rate
+    (assumption: every vendor in a country qualifies for the regimes of its entry year
+    and age, i.e. it is a registered export unit; its domestic income is taxed at the
+    statutory rate, see :func:`vendor_profit_tax`).
+
+    Parameters
+    ----------
+    statutory : ndarray, shape (...)
+        Statutory rate.
+    relief, floor : ndarray, shape (n_schemes, ...)
+        Per scheme: lowest relief rate of the rows that apply (``inf`` where none applies)
+        and the highest floor (0 where none applies).
+    on_gross : ndarray of bool, shape (n_schemes, ...)
+        Per scheme: the relief is a rate on gross income, not on profit.
+
+    Returns
+    -------
+    rate : ndarray, shape (...)
+        Effective rate on export income.
+    gross : ndarray of bool, shape (...)
+        The rate is levied on gross income (``vendor_profit_tax``) rather than on profit.
+    """
+    statutory = np.asarray(statutory, float)
+    relief = np.asarray(relief, float)
+    if relief.shape[0] == 0:
+        return statutory.copy(), np.zeros(statutory.shape, dtype=bool)
+    per_scheme = np.where(np.isfinite(relief), np.maximum(relief, np.where(
+        on_gross, 0.0, floor)), np.inf)
+    best = np.argmin(per_scheme, axis=0)
+    rate = np.take_along_axis(per_scheme, best[None], axis=0)[0]
+    gross = np.take_along_axis(np.asarray(on_gross, bool), best[None], axis=0)[0]
+    use = rate < statutory
+    return np.where(use, rate, statutory), use & gross
+
+
+def vendor_profit_tax(profit, gross_income, export_share, statutory, export_rate,
+                      export_on_gross):
+    """Corporate tax a vendor pays on a quarter's accounts, USD (>= 0).
+
+    Domestic income (share ``1 - export_share`` of the accounts) pays the statutory rate on
+    positive profit; export income pays the effective export rate (:func:`combine_tax_schemes`)
+    on positive profit, or on positive gross income where the regime taxes gross income
+    (PEZA). Losses pay nothing and are not carried forward (assumption). Public finance
+    convention: the tax falls on profit, and after-tax profit is what the vendor keeps
+    (e.g. Devereux & Griffith 1998, J. Public Econ. 68(3)).
+
+    Parameters
+    ----------
+    profit : ndarray, shape (n,)
+        Pre-tax profit of the quarter, USD.
+    gross_income : ndarray, shape (n,)
+        Revenue less direct costs (work and idle capacity), before overhead, USD.
+    export_share : ndarray, shape (n,)
+        Share of the vendor's revenue from buyers in other countries (0-1).
+    statutory, export_rate : ndarray, shape (n,)
+        Statutory and effective export rates of each vendor (fraction).
+    export_on_gross : ndarray of bool, shape (n,)
+        The export rate is levied on gross income.
+    """
+    pos = np.maximum(profit, 0.0)
+    x = np.clip(export_share, 0.0, 1.0)
+    export_base = np.where(export_on_gross, np.maximum(gross_income, 0.0), pos)
+    return (1.0 - x) * statutory * pos + x * export_rate * export_base
+
+
+def entrant_tax_rate(rate_by_age, discount_rate):
+    """Expected tax rate of a new unit: present-value weighted mean of its rates by age.
+
+    ``sum_a d^a t_a / sum_a d^a`` over ages a = 1..A, ``d = 1 / (1 + discount_rate)``, with
+    ``t_a`` the effective rate at age a under the current law held fixed (the convention of
+    forward-looking effective average tax rates: Devereux & Griffith 2003, "Evaluating tax
+    policy for location decisions", Int. Tax Public Finance 10(2); Klemm 2008, IMF WP 08/56,
+    extends the EATR to tax holidays by the same present-value weighting). A 10-year
+    holiday thus lowers the expected rate by the holiday's share of the discounted
+    horizon, not to zero.
+
+    Parameters
+    ----------
+    rate_by_age : ndarray, shape (..., A)
+        Effective rate at ages 1..A (fraction).
+    discount_rate : float
+        Annual discount rate (> -1).
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    rate_by_age = np.asarray(rate_by_age, float)
+    a = np.arange(1, rate_by_age.shape[-1] + 1)
+    w = (1.0 + discount_rate) ** (-a)
+    return (rate_by_age * w).sum(axis=-1) / w.sum()
+
+
+def entry_location_weights(weight, acv_share, entrant_tax, semi_elasticity, agglomeration):
+    """Relative chance that an entrant vendor locates in each country (not normalised).
+
+    ``weight_c x (1 + agglomeration x ACV share_c) x exp(-s x t_c)``: a conditional-logit
+    location choice (Devereux & Griffith 1998, "Taxes and the location of production",
+    J. Public Econ. 68(3)) in which the expected effective tax rate t_c of a new unit
+    (:func:`entrant_tax_rate`) enters with the tax semi-elasticity of foreign direct
+    investment s: a 1 percentage-point lower rate raises the country's share of new
+    investment by about s % (de Mooij & Ederveen 2003, Int. Tax Public Finance 10(6): median
+    semi-elasticity 3.3; Feld & Heckemeyer 2011, J. Econ. Surveys 25(2): 2.49, the low
+    end). ``weight_c`` (where vendors are founded) and the agglomeration term (entrants
+    follow the market) are assumptions.
+
+    Parameters
+    ----------
+    weight, acv_share, entrant_tax : ndarray, shape (n_countries,)
+    semi_elasticity, agglomeration : float
+    """
+    return np.asarray(weight, float) * (1.0 + agglomeration * np.asarray(acv_share, float)) \
+        * np.exp(-semi_elasticity * np.asarray(entrant_tax, float))
+
+
+def capacity_order(utilisation, after_tax_profit, expand_threshold, order_pending):
+    """Whether a vendor orders more capacity this quarter (bool per vendor).
+
+    A vendor expands when it is busy (utilisation above ``expand_threshold``), has nothing
+    on order, and its after-tax profit of the quarter is positive: investment is paid from
+    retained after-tax earnings (assumption; financing constraints after Fazzari, Hubbard &
+    Petersen 1988, Brookings Papers 1988(1)).
+
+    Parameters
+    ----------
+    utilisation, after_tax_profit : ndarray, shape (n,)
+    expand_threshold : float
+    order_pending : ndarray of bool, shape (n,)
+    """
+    return (np.asarray(utilisation) > expand_threshold) & (np.asarray(after_tax_profit) > 0) \
+        & ~np.asarray(order_pending, bool)
 
 
 def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, nest=None,

@@ -48,7 +48,7 @@ class BPOModel(mesa.Model):
     offshore_labour_cost_growth : float, optional
         Extra labour-cost growth in non-buyer countries, per year (default 0).
     captives_enabled : bool, optional
-        Allow captive centres (default False).
+        Allow captive centres (default True).
     agent_tables : bool
         Also record one row per firm and per vendor at the end of each reported year
         (:meth:`firm_table`, :meth:`vendor_table`; default False). Not a scenario field:
@@ -196,7 +196,8 @@ class BPOModel(mesa.Model):
         if vendors.n == 0:
             return
         contracts = self.firms.contracts(ctx)
-        vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours, ctx)
+        vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours,
+                              self.firms.pair_home[contracts.pairs], ctx)
         vendors.learn()
         vendors.recover_reputation()
         vendors.set_margins()
