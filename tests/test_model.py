@@ -67,8 +67,10 @@ def test_invariants_every_step():
         np.testing.assert_allclose(a[list(group)].sum(axis=1), 1.0)
 
 
-def test_share_captive_zero_when_captives_off(small_run):
-    assert (small_run.annual()["share_captive"] == 0).all()
+def test_share_captive_zero_when_captives_off():
+    m = BPOModel(rng=7, n_firms=150, end_year=2005, captives_enabled=False)
+    m.run()
+    assert (m.annual()["share_captive"] == 0).all()
 
 
 def test_populations_give_views_of_one_agent_and_register_no_mesa_agents(small_run):
