@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation import mechanisms as mech
+
 DATA_DIR = Path(__file__).parent / "data"
 
 #: Direct BPO wage points used by the labour-cost fit. Call-centre agent base wage
@@ -378,11 +380,14 @@ class World:
             labour[iso.index(c)] *= mult
         log.append("labour_cost: " + fit.summary())
         extra = scenario.labour.offshore_labour_cost_growth
-        if extra != 0.0:
-            buyers = {c for c, w in scenario.population.buyer_home_weights.items() if w > 0}
-            rows = [i for i, c in enumerate(iso) if c not in buyers]
-            k = np.clip(years - t.start_year, 0, None)
-            labour[rows] *= (1 + extra) ** k[None, :]
+        if extra != 0.0:  # wage convergence: every low-cost vendor country, buyer or not
+            bw = np.array([scenario.population.buyer_home_weights.get(c, 0.0) for c in iso])
+            rows = np.flatnonzero(mech.low_cost_countries(
+                labour[:, t.start_year - first], bw, scenario.labour.low_cost_threshold))
+            labour[rows] *= mech.wage_convergence_multiplier(years, t.start_year,
+                                                             extra)[None, :]
+            log.append(f"labour_cost: {extra:+g}/yr from {t.start_year} in "
+                       + ", ".join(iso[i] for i in rows))
 
         # --- political stability (WGI estimate)
         pv_df = _read("political_stability.csv")
