@@ -165,9 +165,18 @@ class LabourConfig(_Section):
         "every low-cost vendor country (see low_cost_threshold), whether or not it is also a "
         "buyer home country (India, China, Mexico, Brazil, South Africa included)", ge=-0.5,
         le=1.0)
+    wage_convergence_rate: float = P(
+        0.0, "fraction of the log gap per year",
+        "scenario lever (wage convergence): from start_year, the log gap between the labour "
+        "cost of every low-cost vendor country (see low_cost_threshold) and the buyer-weighted "
+        "mean labour cost of the buyers' home countries closes at this rate, so the poorest "
+        "countries' labour costs rise most. Barro & Sala-i-Martin (1992, 'Convergence', JPE "
+        "100(2)) estimate about 0.02 per year for incomes; applying it to labour cost is an "
+        "assumption", ge=0, le=1.0)
     low_cost_threshold: float = P(
         0.5, "x buyer-weighted mean labour cost",
-        "assumption: the countries offshore_labour_cost_growth applies to are those whose "
+        "assumption: the countries offshore_labour_cost_growth and wage_convergence_rate "
+        "apply to are those whose "
         "labour cost in start_year is below this fraction of the buyer-weighted mean labour "
         "cost of the buyers' home countries; with the shipped data any value from 0.44 to 0.81 "
         "selects the same 23 countries (all but the 11 high-income ones)", gt=0, le=100)

@@ -4,7 +4,8 @@ The published figures are package data (``simulation/data/contract_evidence.csv`
 in ``SOURCES.md``): Deloitte's 2012 Global Outsourcing and Insourcing Survey, Dun &
 Bradstreet's 2000 Barometer of Global Outsourcing and Deloitte's 2005 "Calling a Change in
 the Outsourcing Market". :func:`contract_measures` computes the model's nearest measures
-from a quarterly output table, :func:`compare_with_evidence` puts them side by side.
+from a quarterly output table, :func:`state_measures` those read from a model's state, and
+:func:`compare_with_evidence` puts them side by side.
 
 Measures (names are the ``model_measure`` column of the evidence file):
 
@@ -20,6 +21,11 @@ breach_share_of_early_terminations      n_early_term_breach / n_terminations
 vendor_exit_share_of_early_terminations n_early_term_vendor_exit / n_terminations
 early_share_of_contract_endings         n_terminations / (contracts ended), from the
                                         cumulative ended count
+firm_share_early_terminated             :func:`state_measures`: firms that ever
+                                        outsourced with at least one early termination
+firm_share_backsourced                  ... that ever took work back in-house
+contract_share_no_saving                :func:`state_measures`: active contracts whose
+                                        realised cost >= today's in-house cost
 ======================================  ==============================================
 
 The surveys count respondents (firms) over their experience; the model counts simulated
@@ -33,6 +39,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from simulation.market import MODE_VENDOR
 from simulation.world import DATA_DIR
 
 #: Quarterly columns the measures need.
@@ -112,26 +119,73 @@ def _two_year_share(q: pd.DataFrame, y0: int, y1: int) -> float:
     return float(np.mean(shares)) if shares else float("nan")
 
 
+def state_measures(model) -> dict[str, float]:
+    """Measures read from a model's state at the end of its run (run it to the survey year).
+
+    - ``firm_share_early_terminated``: among the firms that have ever outsourced
+      (experience > 0), the share with at least one early termination since the spin-up
+      start (the cumulative counter ``firm_n_early_term``; Deloitte 2012: 48 % of
+      respondents);
+    - ``firm_share_backsourced``: ... the share that has taken work back in-house at least
+      once (``firm_n_backsourced``; Deloitte 2005: 25 % of participants);
+    - ``contract_share_no_saving``: the share of active vendor contracts whose realised
+      all-in annual cost (at signing) is at least today's in-house labour cost of their
+      hours, the comparison of the poor-value rule without its tolerance (Deloitte 2005:
+      44 % of participants saw no cost savings).
+
+    The surveys ask about a respondent's whole experience; the model counts from the start
+    of its spin-up, when all firms are in-house, so the windows are alike in kind, not in
+    length. A simulated firm runs every process, so it holds many more contracts than a
+    survey respondent reports on; firm shares are upper bounds for that reason.
+    """
+    ever = model.firm_experience > 0
+    out = {"firm_share_early_terminated": float("nan"), "firm_share_backsourced": float("nan"),
+           "contract_share_no_saving": float("nan")}
+    if ever.any():
+        out["firm_share_early_terminated"] = float((model.firm_n_early_term[ever] > 0).mean())
+        out["firm_share_backsourced"] = float((model.firm_n_backsourced[ever] > 0).mean())
+    vi = np.flatnonzero(model.p_mode == MODE_VENDOR)
+    if len(vi):
+        w, sc = model.world, model.scenario_config
+        inhouse = model.p_hours[vi] * w.labour_cost[model.p_home[vi], model.year_index] \
+            * w.processes.wage_multiplier[model.p_process[vi]] * sc.labour.cost_to_wage_ratio
+        out["contract_share_no_saving"] = float((model.p_true[vi] >= inhouse).mean())
+    return out
+
+
+def sampling_interval(ev: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """95 % interval of each published figure: the reported range widened by the survey's
+    sampling error where its base is known (``n_base``): ``p +/- 1.96 sqrt(p (1 - p) / n)``
+    (normal approximation to the binomial), clipped to [0, 1]."""
+    p_lo, p_hi = ev["value_low"].astype(float), ev["value_high"].astype(float)
+    n = pd.to_numeric(ev["n_base"], errors="coerce")
+    half_lo = (1.96 * np.sqrt(p_lo * (1 - p_lo) / n)).fillna(0.0)
+    half_hi = (1.96 * np.sqrt(p_hi * (1 - p_hi) / n)).fillna(0.0)
+    return (p_lo - half_lo).clip(0, 1), (p_hi + half_hi).clip(0, 1)
+
+
 def compare_with_evidence(measures: dict[str, float]) -> pd.DataFrame:
     """The published figures beside the model's measures.
 
     Parameters
     ----------
     measures : dict
-        From :func:`contract_measures` (measures it lacks are shown as NaN).
+        From :func:`contract_measures` and :func:`state_measures` (measures it lacks are
+        shown as NaN).
 
     Returns
     -------
     DataFrame
         One row per published figure: ``source_id``, ``metric``, ``value_low``,
-        ``value_high``, ``model_measure``, ``model_value`` and ``within`` (the model value
-        lies in [value_low, value_high]; for the quality-of-service figure, whether poor
-        value is the largest of the three causes, since respondents could name several
-        reasons).
+        ``value_high``, ``interval_low``, ``interval_high`` (:func:`sampling_interval`),
+        ``model_measure``, ``model_value`` and ``within`` (the model value lies in the
+        interval; for the quality-of-service figure, whether poor value is the largest of
+        the three causes, since respondents could name several reasons).
     """
     ev = load_contract_evidence()
     vals = ev["model_measure"].map(lambda m: measures.get(m, float("nan"))).astype(float)
-    within = (vals >= ev["value_low"]) & (vals <= ev["value_high"])
+    lo, hi = sampling_interval(ev)
+    within = (vals >= lo) & (vals <= hi)
     causes = [measures.get(f"{c}_share_of_early_terminations", float("nan"))
               for c in ("poor_value", "breach", "vendor_exit")]
     largest = bool(np.isfinite(causes[0]) and causes[0] >= max(causes))
@@ -139,5 +193,6 @@ def compare_with_evidence(measures: dict[str, float]) -> pd.DataFrame:
     within = within.where(~is_quality, largest)
     return pd.DataFrame({"source_id": ev["source_id"], "metric": ev["metric"],
                          "value_low": ev["value_low"], "value_high": ev["value_high"],
+                         "interval_low": lo, "interval_high": hi,
                          "model_measure": ev["model_measure"], "model_value": vals,
                          "within": within.astype(bool)})

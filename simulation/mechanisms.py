@@ -446,3 +446,43 @@ def wage_convergence_multiplier(years, start_year, extra_growth):
     """
     k = np.clip(np.asarray(years) - start_year, 0, None)
     return (1.0 + extra_growth) ** k
+
+
+def wage_convergence(labour_cost, frontier, years, start_year, rate, converging):
+    """Labour-cost paths with part of each low-cost country's wage gap closed.
+
+    Conditional beta-convergence: the log gap between a country's labour cost and the
+    frontier shrinks at ``rate`` per year, ``gap(t) = gap(t0) * exp(-rate * (t - t0))``
+    (Barro & Sala-i-Martin 1992, "Convergence", JPE 100(2): 223-251, estimate about 2 % a
+    year for incomes across US states and countries). Applied on top of the path GDP per
+    capita gives, from ``start_year`` on, to the countries ``converging`` whose labour cost
+    is below the frontier; so the poorest countries' labour costs rise the most. Scenario
+    lever (0 = off); applying an income convergence rate to labour cost is an assumption.
+
+    Parameters
+    ----------
+    labour_cost : ndarray, shape (C, Y)
+        Labour cost, USD/hour.
+    frontier : ndarray, shape (Y,)
+        Frontier labour cost per year, USD/hour (the buyer-weighted mean of the buyers'
+        home countries).
+    years : ndarray of int, shape (Y,)
+    start_year : int
+    rate : float
+        Convergence rate per year (>= 0).
+    converging : ndarray of bool, shape (C,)
+        Countries the lever applies to (:func:`low_cost_countries`).
+
+    Returns
+    -------
+    ndarray, shape (C, Y)
+        New labour costs (a copy); other countries and years before ``start_year`` are
+        unchanged, and no country is raised above the frontier.
+    """
+    out = np.array(labour_cost, dtype=float, copy=True)
+    k = np.clip(np.asarray(years) - start_year, 0, None)
+    closed = 1.0 - np.exp(-rate * k)                      # share of the log gap closed
+    gap = np.log(np.asarray(frontier)[None, :]) - np.log(out)
+    rows = np.asarray(converging, bool)
+    out[rows] *= np.exp(closed[None, :] * np.maximum(gap[rows], 0.0))
+    return out

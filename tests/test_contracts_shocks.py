@@ -101,7 +101,7 @@ def test_low_cost_countries_split_on_the_buyer_mean():
     assert mech.low_cost_countries(lc, w, 0.5).tolist() == [False, False, True, True]
 
 
-def test_convergence_lever_reaches_buyer_homes_that_sell_services():
+def test_growth_lever_reaches_buyer_homes_that_sell_services():
     base = World.build(load_scenario(end_year=2020))
     lever = World.build(load_scenario(end_year=2020, offshore_labour_cost_growth=0.05))
     y0, y1 = base.yi(2000), base.yi(2020)
@@ -149,6 +149,8 @@ def test_contract_measures_on_a_known_table():
     q = cmp.set_index("model_measure")
     assert bool(q.loc["poor_value_share_of_early_terminations", "within"])  # the largest
     assert q.loc["backsourced_share_of_early_terminations", "value_low"] == 0.34
+    assert q.loc["backsourced_share_of_early_terminations", "interval_low"] == pytest.approx(
+        0.34 - 1.96 * np.sqrt(0.34 * 0.66 / 53))
 
 
 def test_contract_evidence_file_has_sources():
@@ -156,3 +158,15 @@ def test_contract_evidence_file_has_sources():
     assert ev["url"].str.startswith("http").all() and ev["source"].str.len().gt(10).all()
     assert ((ev["value_low"] <= ev["value_high"]) & ev["value_low"].between(0, 1)).all()
     assert set(ev["status"]) <= {"verified", "secondary"}
+
+
+def test_wage_convergence_closes_the_log_gap():
+    lc = np.array([[1.0, 1.0, 1.0], [20.0, 20.0, 20.0], [4.0, 4.0, 4.0]])
+    frontier = np.array([10.0, 10.0, 10.0])
+    years = np.array([1999, 2000, 2010])
+    out = mech.wage_convergence(lc, frontier, years, 2000, 0.05, np.array([True, True, False]))
+    assert out[0, 0] == out[0, 1] == 1.0            # nothing before start_year + 0 years
+    closed = 1 - np.exp(-0.05 * 10)
+    assert np.log(10 / out[0, 2]) == pytest.approx((1 - closed) * np.log(10.0))
+    assert np.all(out[1] == 20.0) and np.all(out[2] == 4.0)  # above frontier / not selected
+    assert np.all(lc[0] == 1.0)                          # input unchanged
