@@ -1,10 +1,12 @@
-"""Mesa agents of bposim: buyer firms and vendors.
+"""The populations of bposim: buyer firms (:class:`Firms`) and vendors (:class:`Vendors`).
 
-Their state lives in arrays on the model (struct of arrays, so that all reviews of a
-quarter can be decided at once); each agent's attributes read and write its slice.
+Each population owns its state as arrays (struct of arrays, so that a rule runs on all
+agents at once) and its rules as methods; ``population[i]`` is a read-only view of one
+agent. The populations do not call each other, and nothing here imports the model: the
+model's schedule (:mod:`simulation.model`) carries the messages between them.
 """
 
-from agents.firm import Firm
-from agents.vendor import Vendor
+from agents.firms import Firms
+from agents.vendors import Vendors
 
-__all__ = ["Firm", "Vendor"]
+__all__ = ["Firms", "Vendors"]

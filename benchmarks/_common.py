@@ -52,7 +52,7 @@ def machine() -> str:
 
 
 def model_at(n_firms: int, year: int, seed: int, **kw):
-    """A benchmark-market model run (vectorised) up to the start of ``year``."""
+    """A benchmark-market model run up to the start of ``year``."""
     from simulation.model import BPOModel
 
     m = BPOModel(rng=seed, **scaled_market(n_firms), **kw)

@@ -24,12 +24,13 @@ def measure(n_firms: int, quarters: int, from_year: int, seed: int) -> dict:
     """Seconds per quarter of the model and of the bound, side by side."""
     model = model_at(n_firms, from_year, seed)
     bound = NumpyQuarter(model)
-    signed0 = model.n_signed_total
+    signed0 = model.firms.contracts_signed
     check = []
 
     def first_quarter(i):  # same state, same draws: the same reviews, about the same choices
         if i == 0:
-            check.extend([model.n_signed_total - signed0, bound.n_signed, bound.n_reviews])
+            check.extend([model.firms.contracts_signed - signed0, bound.n_signed,
+                          bound.n_reviews])
 
     t_model, t_bound = side_by_side(model.step, bound.quarter, quarters, first_quarter)
     return dict(firms=n_firms, model=t_model, bound=t_bound, check=check)

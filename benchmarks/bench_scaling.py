@@ -36,7 +36,7 @@ def one(n_firms: int, seed: int) -> dict:
     t2 = time.perf_counter()
     years = m.n_total_quarters / 4
     a = m.annual()
-    return dict(firms=n_firms, pairs=m.n_pairs, years=years, setup_s=t1 - t0,
+    return dict(firms=n_firms, pairs=m.firms.n_pairs, years=years, setup_s=t1 - t0,
                 total_s=t2 - t0, per_year_s=(t2 - t0) / years, rss_mb=peak_rss_mb(),
                 vendors=int(a["n_vendors"].iloc[-1]),
                 outsourcing_2030=float(a["outsourcing_rate"].iloc[-1]))

@@ -51,17 +51,23 @@ class NumpyQuarter:
         self.t = model.t
         self.rng = np.random.Generator(type(model.rng.bit_generator)())
         self.rng.bit_generator.state = model.rng.bit_generator.state
-        self.P = model.n_processes
-        for name in ("p_mode", "p_vendor", "p_country", "p_home", "p_process", "p_acv",
-                     "p_hours", "p_true", "p_end", "p_poor", "p_orphaned", "p_base_hours", "p_hazard",
-                     "firm_experience"):
-            setattr(self, name, getattr(model, name).copy())
-        nv = model.n_vendor_slots
-        for name in ("v_capacity", "v_committed", "v_country", "v_learning", "v_margin",
-                     "v_security_mult", "v_reputation", "v_specialised", "v_active",
-                     "v_pending", "v_pending_step"):
-            setattr(self, name, getattr(model, name)[:nv].copy())
-        self.u = np.empty((3, model.n_pairs))
+        f, v = model.firms, model.vendors
+        self.P = f.n_processes
+        # copies of the populations' arrays: p_* pair arrays, v_* vendor arrays
+        for name, x in (("p_mode", f.mode), ("p_vendor", f.vendor), ("p_country", f.country),
+                        ("p_home", f.pair_home), ("p_process", f.process), ("p_acv", f.acv),
+                        ("p_hours", f.hours), ("p_true", f.true_cost), ("p_end", f.end),
+                        ("p_poor", f.poor_quarters), ("p_orphaned", f.orphaned),
+                        ("p_base_hours", f.base_hours), ("p_hazard", f.hazard),
+                        ("firm_experience", f.experience),
+                        ("v_capacity", v.capacity), ("v_committed", v.committed),
+                        ("v_country", v.country), ("v_learning", v.learning),
+                        ("v_margin", v.margin), ("v_security_mult", v.security),
+                        ("v_reputation", v.reputation), ("v_specialised", v.specialised),
+                        ("v_active", v.active), ("v_pending", v.pending),
+                        ("v_pending_step", v.pending_step)):
+            setattr(self, name, x.copy())
+        self.u = np.empty((3, f.n_pairs))
         w, co = model.world, sc.coordination
         self.friction = mech.location_friction(w.timezone_gap, w.english_pair, w.distance_km,
                                                co.friction_base, co.friction_timezone,

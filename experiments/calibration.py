@@ -16,12 +16,8 @@ The calibration spec (TOML) declares the fitted parameters with their bounds; se
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
-import platform
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -31,15 +27,19 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from experiments import moments as mom
+from experiments.executors import RunTask, map_runs
 from experiments.parameters import resolve, scenario_with
-from experiments.seeds import CRN_KEY, seed_sequence
-from simulation.config import ConfigError, Scenario, load_scenario, read_toml
+from experiments.seeds import crn_key, optimiser_rng, root_entropy
+from simulation.config import (SCENARIO_DIR, ConfigError, Scenario, _toml_value,
+                               load_scenario, read_toml)
+from simulation.run import Clock, make_seed, provenance, run_model
 
 SPEC_DIR = Path(__file__).parent / "calibration"
 DEFAULT_SPEC = SPEC_DIR / "default.toml"
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "simulation" / "scenarios"
-SHIPPED_SCENARIO = SHIPPED_DIR / "calibrated.toml"
-SHIPPED_RESULT = SHIPPED_DIR / "calibration.json"
+#: The calibration shipped with the package (read by ``bposim reproduce``; replaced only
+#: by ``bposim calibrate --install``).
+SHIPPED_SCENARIO = SCENARIO_DIR / "calibrated.toml"
+SHIPPED_RESULT = SCENARIO_DIR / "calibration.json"
 
 
 class _Strict(BaseModel):
@@ -143,38 +143,18 @@ def load_calibration_spec(path: str | Path | None = None) -> LoadedCalibration:
 
 
 # ------------------------------------------------------------------ evaluation
-def simulate_tcv(task: tuple) -> tuple[int, int, list[float], float]:
+def tcv_series(task: RunTask) -> tuple[list[float], float]:
     """Run one (candidate, replication) and return its TCV series for the fit years.
 
-    ``task = (candidate, replication, scenario_json, entropy, spawn_key)``. Module-level
-    so that process pools and Dask workers can run it.
+    Module-level so that process pools and Dask workers can run it.
 
     Returns
     -------
-    (candidate, replication, tcv 2000-2017 in USD bn, BPO TCV in 2015 in USD bn)
+    (tcv 2000-2017 in USD bn, BPO TCV in 2015 in USD bn)
     """
-    from simulation.model import BPOModel
-
-    cand, rep, scen_json, entropy, key = task
-    sc = Scenario.model_validate_json(scen_json)
-    m = BPOModel(sc, rng=seed_sequence(entropy, key))
-    m.run()
-    a = m.annual().set_index("year")
+    a = run_model(task.scenario, task.seed).annual.set_index("year")
     tcv = [float(a.at[y, "tcv_signed_usd_bn"]) for y in mom.FIT_YEARS]
-    return cand, rep, tcv, float(a.at[2015, "tcv_signed_bpo_usd_bn"])
-
-
-def _map_tasks(executor, tasks: list[tuple]) -> list:
-    """Run tasks through a sweep executor; results in task order."""
-    if executor is None:
-        return [simulate_tcv(t) for t in tasks]
-    executor.submit_all(simulate_tcv, tasks)
-    out: dict[tuple, Any] = {}
-    for task, res in executor.completed():
-        if isinstance(res, BaseException):
-            raise RuntimeError(f"calibration run {task[:2]} failed: {res}") from res
-        out[(task[0], task[1])] = res
-    return [out[(t[0], t[1])] for t in tasks]
+    return tcv, float(a.at[2015, "tcv_signed_bpo_usd_bn"])
 
 
 def candidate_scenarios(loaded: LoadedCalibration, xs: np.ndarray) -> list[Scenario]:
@@ -185,7 +165,7 @@ def candidate_scenarios(loaded: LoadedCalibration, xs: np.ndarray) -> list[Scena
 
 def replication_keys(replications: int) -> list[tuple]:
     """Spawn keys of the replications (common random numbers across candidates)."""
-    return [(CRN_KEY, r) for r in range(replications)]
+    return [crn_key(r) for r in range(replications)]
 
 
 def evaluate(loaded: LoadedCalibration, xs: np.ndarray, executor=None,
@@ -209,18 +189,18 @@ def evaluate(loaded: LoadedCalibration, xs: np.ndarray, executor=None,
     data = mom.data_moments() if data is None else data
     xs = np.atleast_2d(np.asarray(xs, float))
     scen = candidate_scenarios(loaded, xs)
-    entropy = int(np.random.SeedSequence(loaded.spec.seed).entropy)
+    entropy = root_entropy(loaded.spec.seed)
     keys = replication_keys(loaded.spec.replications)
-    tasks = [(i, r, s.model_dump_json(), entropy, k) for i, s in enumerate(scen)
+    tasks = [RunTask((i, r), s, make_seed(entropy, k)) for i, s in enumerate(scen)
              for r, k in enumerate(keys)]
-    results = _map_tasks(executor, tasks)
+    results = dict(zip((t.key for t in tasks), map_runs(executor, tcv_series, tasks)))
     objs, moms = [], []
     for i in range(len(scen)):
-        rows = [res for res in results if res[0] == i]
+        rows = [results[(i, r)] for r in range(len(keys))]
         annuals = [pd.DataFrame({"year": list(mom.FIT_YEARS), "tcv_signed_usd_bn": tcv,
                                  "tcv_signed_bpo_usd_bn": [bpo if y == 2015 else np.nan
                                                            for y in mom.FIT_YEARS]})
-                   for _, _, tcv, bpo in rows]
+                   for tcv, bpo in rows]
         sim = mom.simulated_moments(annuals)
         moms.append(sim)
         objs.append(mom.objective(sim, data))
@@ -272,8 +252,7 @@ def calibrate(loaded: LoadedCalibration, executor=None, data: dict[str, float] |
     bounds = [(b.lower, b.upper) for b in spec.parameters]
     names = [b.name for b in spec.parameters]
     history: list[dict] = []
-    t0 = time.perf_counter()
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    clock = Clock()
 
     def batch_map(_func, population):
         xs = np.array(list(population), float)
@@ -288,33 +267,25 @@ def calibrate(loaded: LoadedCalibration, executor=None, data: dict[str, float] |
         gen[0] += 1
         if progress is not None:
             progress(f"generation {gen[0]}: best objective {intermediate_result.fun:.4f} "
-                     f"after {len(history)} evaluations, {time.perf_counter() - t0:.0f} s")
+                     f"after {len(history)} evaluations, {clock.seconds:.0f} s")
 
     o = spec.optimiser
     res = differential_evolution(
         lambda x: 0.0, bounds, workers=batch_map, updating="deferred", maxiter=o.maxiter,
         popsize=o.popsize, tol=o.tol, mutation=tuple(o.mutation),
         recombination=o.recombination, polish=False, init="sobol",
-        rng=np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(9,))),
+        rng=optimiser_rng(spec.seed),
         callback=callback)
     best = np.asarray(res.x, float)
     objs, moms = evaluate(loaded, best[None, :], executor, data)
-    import simulation
-    from simulation.output import git_revision
-    prov = {
-        "package_version": simulation.__version__, "git_revision": git_revision(),
-        "python": sys.version.split()[0], "platform": platform.platform(),
-        "started_utc": started,
-        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "runtime_s": round(time.perf_counter() - t0, 1), "evaluations": len(history),
-        "generations": int(res.nit), "spec": spec.model_dump(mode="json"),
-        "spec_hash": loaded.spec_hash, "seed": spec.seed,
-        "seed_entropy": int(np.random.SeedSequence(spec.seed).entropy),
-        "replication_spawn_keys": [list(k) for k in replication_keys(spec.replications)],
-        "executor": executor.describe() if executor is not None else "in-process",
-        "fit_years": [min(mom.FIT_YEARS), max(mom.FIT_YEARS)],
-        "optimiser": "scipy.optimize.differential_evolution",
-    }
+    prov = provenance(
+        clock, seed=spec.seed, evaluations=len(history), generations=int(res.nit),
+        spec=spec.model_dump(mode="json"), spec_hash=loaded.spec_hash,
+        seed_entropy=root_entropy(spec.seed),
+        replication_spawn_keys=[list(k) for k in replication_keys(spec.replications)],
+        executor=executor.describe() if executor is not None else "in-process",
+        fit_years=[min(mom.FIT_YEARS), max(mom.FIT_YEARS)],
+        optimiser="scipy.optimize.differential_evolution")
     return CalibrationResult(names=names, values=[float(v) for v in best],
                              objective=float(objs[0]), fit_table=fit_table(moms[0], data),
                              history=pd.DataFrame(history), provenance=prov)
@@ -322,12 +293,13 @@ def calibrate(loaded: LoadedCalibration, executor=None, data: dict[str, float] |
 
 def save_calibration(result: CalibrationResult, folder: Path) -> None:
     """Write ``calibrated.toml`` (a scenario overlay), ``calibration.json`` (values,
-    objective, fit table, seeds, provenance) and ``history.csv`` into ``folder``."""
-    from experiments.parameters import resolve as _resolve
+    objective, fit table, seeds, provenance) and ``history.csv`` into ``folder``.
 
+    Only ``folder`` is written; ``bposim calibrate --install`` copies the first two over
+    the shipped calibration (:data:`SHIPPED_SCENARIO`, :data:`SHIPPED_RESULT`)."""
     nested: dict[str, dict] = {}
     for name, value in result.as_overrides().items():
-        a = _resolve(name)
+        a = resolve(name)
         if a.key is None:
             nested.setdefault(a.section, {})[a.field] = value
         else:
@@ -335,7 +307,6 @@ def save_calibration(result: CalibrationResult, folder: Path) -> None:
     lines = ["# Calibrated parameters (SMM fit to the published TCV series 2000-2017).",
              "# GENERATED by `bposim calibrate`; overlay on the default scenario.",
              f"# objective {result.objective:.4f}; provenance in calibration.json", ""]
-    from simulation.config import _toml_value
     for sec, body in nested.items():
         lines.append(f"[{sec}]")
         for k, v in body.items():

@@ -1,4 +1,5 @@
-"""Executors: where the chunks of a sweep run.
+"""Executors: where runs execute (the chunks of a sweep, and the runs of calibration, the
+reproduction and validation).
 
 - :class:`InProcessExecutor`: in the calling process, one chunk after another (for
   debugging: breakpoints and tracebacks work as usual);
@@ -21,6 +22,11 @@ Usage::
         ex.submit_all(run_chunk, tasks)
         for task, outcome in ex.completed():
             ...
+
+or, for runs whose results come back to the caller (:class:`RunTask`, :func:`map_runs`)::
+
+    with make_executor("pool", workers=2) as ex:
+        annuals = map_runs(ex, annual_of, [RunTask((r,), scenario, seed) for ...])
 """
 
 from __future__ import annotations
@@ -29,11 +35,21 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from simulation.config import Scenario
+    from simulation.run import Seed
 
 
 class WorkerLost(Exception):
     """The process running a chunk died (killed, out of memory, crashed)."""
+
+
+class ExecutorError(Exception):
+    """Bad executor options, a missing extra, or a cluster that cannot be reached (one
+    line; the command line exits with status 2)."""
 
 
 def available_cores() -> int:
@@ -232,9 +248,8 @@ class DaskExecutor(Executor):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            from simulation.cli import UsageError
-            raise UsageError("the Dask executor needs distributed: pip install "
-                             "'bposim[dask]'") from None
+            raise ExecutorError("the Dask executor needs distributed: pip install "
+                                "'bposim[dask]'") from None
         if self.local_workers is not None:
             # loopback only; no dashboard; the scheduler's small HTTP endpoint (health
             # checks) on a free loopback port
@@ -248,9 +263,8 @@ class DaskExecutor(Executor):
             try:  # waits up to Dask's distributed.comm.timeouts.connect (default 30 s)
                 self._client = Client(self.scheduler)
             except (OSError, TimeoutError) as err:
-                from simulation.cli import UsageError
-                raise UsageError(f"--scheduler: cannot connect to {self.scheduler} "
-                                 f"({' '.join(str(err).split())[:120]})") from None
+                raise ExecutorError(f"--scheduler: cannot connect to {self.scheduler} "
+                                    f"({' '.join(str(err).split())[:120]})") from None
             n = len(self._client.scheduler_info().get("workers", {}))
             self.workers = max(1, n)
 
@@ -264,7 +278,7 @@ class DaskExecutor(Executor):
 
     def submit_all(self, fn, tasks):
         for t in tasks:
-            fut = self._client.submit(fn, t, pure=False, key=f"bposim-{t.part}")
+            fut = self._client.submit(fn, t, pure=False)
             self._pending[fut] = t
 
     def completed(self):
@@ -307,7 +321,7 @@ class DaskExecutor(Executor):
 def make_executor(kind: str = "pool", workers: int | None = None,
                   scheduler: str | None = None, dask_local: int | None = None,
                   start_method: str | None = None) -> Executor:
-    """Build an executor from command-line style options.
+    """Build an executor from command-line style options (not started yet).
 
     Parameters
     ----------
@@ -320,15 +334,100 @@ def make_executor(kind: str = "pool", workers: int | None = None,
         Workers of a Dask LocalCluster (implies ``dask``).
     start_method : str, optional
         Pool start method.
+
+    Raises
+    ------
+    ExecutorError
+        Contradictory or out-of-range options (the message names the option).
     """
-    if scheduler is not None or dask_local is not None:
+    if kind not in ("pool", "in-process", "dask"):
+        raise ExecutorError(f"--executor: unknown executor {kind!r}")
+    if workers is not None and workers < 1:
+        raise ExecutorError(f"--workers: must be >= 1, got {workers}")
+    if dask_local is not None and dask_local < 1:
+        raise ExecutorError(f"--dask-local: must be >= 1, got {dask_local}")
+    if scheduler is not None and dask_local is not None:
+        raise ExecutorError("--scheduler and --dask-local: give one of them")
+    dask = scheduler is not None or dask_local is not None
+    if dask and kind not in ("pool", "dask"):
+        raise ExecutorError(f"--executor {kind}: --scheduler/--dask-local use Dask")
+    if kind == "dask" and not dask:
+        raise ExecutorError("--executor dask: give --scheduler ADDRESS or --dask-local N")
+    if workers is not None and kind != "pool":
+        raise ExecutorError("--workers: sets the size of the local process pool only")
+    if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
+        raise ExecutorError(f"--start-method: {start_method!r} is not available here")
+    if dask:
         return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
     if kind == "in-process":
         return InProcessExecutor()
-    if kind == "pool":
-        return PoolExecutor(workers=workers, start_method=start_method)
-    raise ValueError(f"unknown executor {kind!r}")
+    return PoolExecutor(workers=workers, start_method=start_method)
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One model run whose result comes back to the caller (see :func:`map_runs`).
+
+    Attributes
+    ----------
+    key : hashable
+        The caller's name for the run, e.g. ``(candidate, replication)``; unique within
+        one :func:`map_runs` call.
+    scenario : Scenario
+    seed : int or numpy.random.SeedSequence
+        See :func:`simulation.run.make_seed`.
+    """
+
+    key: Hashable
+    scenario: Scenario
+    seed: Seed
+
+
+def map_runs(executor: Executor | None, fn: Callable[[RunTask], Any],
+             tasks: Sequence[RunTask],
+             on_done: Callable[[RunTask, Any], None] | None = None) -> list:
+    """``fn(task)`` for every task, on ``executor``; the results in task order.
+
+    Parameters
+    ----------
+    executor : Executor or None
+        Where the runs go (started); None: one after another in this process.
+    fn : callable
+        A module-level function (process pools and Dask send it by reference) that runs
+        the task through :func:`simulation.run.run_model` and returns what the caller
+        keeps. Each run's random numbers depend only on its seed, so the results do not
+        depend on the executor.
+    tasks : sequence of RunTask
+    on_done : callable, optional
+        ``on_done(task, result)`` as each run finishes (in completion order).
+
+    Returns
+    -------
+    list
+        ``fn(task)`` for each task, in the order of ``tasks``.
+
+    Raises
+    ------
+    RuntimeError
+        If a run raised (or its worker died); the message names the task's key.
+    """
+    if executor is None:
+        results = []
+        for task in tasks:
+            results.append(fn(task))
+            if on_done is not None:
+                on_done(task, results[-1])
+        return results
+    executor.submit_all(fn, list(tasks))
+    got: dict[Hashable, Any] = {}
+    for task, result in executor.completed():
+        if isinstance(result, BaseException):
+            raise RuntimeError(f"run {task.key} failed: {result}") from result
+        got[task.key] = result
+        if on_done is not None:
+            on_done(task, result)
+    return [got[task.key] for task in tasks]
 
 
 __all__ = ["Executor", "InProcessExecutor", "PoolExecutor", "DaskExecutor", "WorkerLost",
-           "make_executor", "available_cores"]
+           "ExecutorError", "make_executor", "available_cores", "RunTask", "map_runs"]

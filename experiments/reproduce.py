@@ -9,15 +9,15 @@ later published year, so every later year is a forecast made without looking at 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from experiments.seeds import CRN_KEY, seed_sequence
+from experiments.executors import RunTask, map_runs
+from experiments.seeds import crn_key, root_entropy
 from simulation.config import Scenario
+from simulation.run import Clock, make_seed, run_model
 from simulation.world import published_market_size
 
 BAND = (0.05, 0.95)  # 90 % band across replications
@@ -32,33 +32,22 @@ class Replicated:
     acv_by_country: pd.DataFrame
 
 
-def run_replication(task: tuple) -> tuple[int, pd.DataFrame, pd.DataFrame]:
-    """Run one replication: ``task = (replication, scenario_json, entropy, spawn_key)``.
-    Module-level so that process pools and Dask workers can run it."""
-    from simulation.model import BPOModel
-
-    rep, scen_json, entropy, key = task
-    m = BPOModel(Scenario.model_validate_json(scen_json), rng=seed_sequence(entropy, key))
-    m.run()
-    return rep, m.annual(), m.acv_by_country()
+def annual_tables(task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replication; its annual outputs and ACV by vendor country. Module-level so
+    that process pools and Dask workers can run it."""
+    run = run_model(task.scenario, task.seed)
+    return run.annual, run.acv_by_country
 
 
 def replicate(scenario: Scenario, replications: int, seed: int, executor=None) -> Replicated:
     """Run ``replications`` replications with common random numbers from ``seed``."""
-    entropy = int(np.random.SeedSequence(seed).entropy)
-    tasks = [(r, scenario.model_dump_json(), entropy, (CRN_KEY, r)) for r in range(replications)]
-    if executor is None:
-        results = [run_replication(t) for t in tasks]
-    else:
-        executor.submit_all(run_replication, tasks)
-        got = {}
-        for task, res in executor.completed():
-            if isinstance(res, BaseException):
-                raise RuntimeError(f"replication {task[0]} failed: {res}") from res
-            got[task[0]] = res
-        results = [got[r] for r in range(replications)]
-    annual = pd.concat([a.assign(replication=r) for r, a, _ in results], ignore_index=True)
-    acv = pd.concat([c.assign(replication=r) for r, _, c in results], ignore_index=True)
+    entropy = root_entropy(seed)
+    tasks = [RunTask(r, scenario, make_seed(entropy, crn_key(r))) for r in range(replications)]
+    results = map_runs(executor, annual_tables, tasks)
+    annual = pd.concat([a.assign(replication=r) for r, (a, _) in enumerate(results)],
+                       ignore_index=True)
+    acv = pd.concat([c.assign(replication=r) for r, (_, c) in enumerate(results)],
+                    ignore_index=True)
     return Replicated(annual=annual, acv_by_country=acv)
 
 
@@ -118,6 +107,7 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
         ``3_location_shares``, ``4_office_shares``, ``5_us_tax_cut``,
         ``6_breaches_backsourcing``.
     """
+    from experiments import figures  # matplotlib: imported only when a figure is drawn
     from simulation import plotting
 
     pub = published_market_size()
@@ -134,7 +124,7 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     # 2. year-on-year growth, 2016 -> 2017 marked
     g = band(_yoy(rep.annual), "growth")
     pg = pub.sort_values("year").assign(growth=lambda d: d["value_usd_bn"].pct_change())
-    figs["2_growth"] = (plotting.growth_figure(g, pg, mark_year=2017),
+    figs["2_growth"] = (figures.growth_figure(g, pg, mark_year=2017),
                         g.merge(pg[["year", "growth"]].rename(columns={"growth": "published"}),
                                 on="year", how="left"))
     # 3. location shares, 4. office shares (mean over replications)
@@ -147,7 +137,7 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     # 5. the 2018 US tax cut: calibrated vs counterfactual on the same seeds
     usa = _country_share(rep, "USA").merge(_country_share(counter, "USA"), on="year",
                                            suffixes=("", "_no_cut"))
-    figs["5_us_tax_cut"] = (plotting.counterfactual_figure(
+    figs["5_us_tax_cut"] = (figures.counterfactual_figure(
         band(rep.annual, "market_acv_usd_bn"), band(counter.annual, "market_acv_usd_bn"),
         usa, event_year=COUNTERFACTUAL_YEAR), usa.merge(
             band(rep.annual, "market_acv_usd_bn")[["year", "median"]].rename(
@@ -260,10 +250,9 @@ def reproduce(out: Path, scenario: Scenario, replications: int, seed: int, execu
     atomically. Returns the fit statistics."""
     from simulation.atomic import atomic_dir
 
-    t0 = time.perf_counter()
+    clock = Clock()
     with atomic_dir(out) as tmp:
         rep = replicate(scenario, replications, seed, executor)
         counter = replicate(no_tax_cut_scenario(scenario), replications, seed, executor)
-        stats = write_reproduction(tmp, scenario, rep, counter, calibration,
-                                   time.perf_counter() - t0)
+        stats = write_reproduction(tmp, scenario, rep, counter, calibration, clock.seconds)
     return stats

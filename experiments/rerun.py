@@ -1,10 +1,10 @@
-"""Re-run one run of a sweep exactly: ``bposim run --from-sweep DIR --run-id ID``.
+"""Re-create one run of a sweep exactly (``bposim run --from-sweep DIR --run-id ID``).
 
 The run's scenario is rebuilt from the sweep's stored base scenario and the run's
 parameters (checked against the stored scenario hash), and its seed from the stored
-entropy and spawn key. The run is simulated as a normal ``bposim run`` (results folder
-with CSV, Parquet, figure and manifest) and its quarterly outputs are compared with the
-time series stored in the sweep: the comparison is exact (bit for bit).
+entropy and spawn key. The command simulates it as a normal ``bposim run`` (results folder
+with CSV, Parquet, figure and manifest) and :func:`compare` checks its quarterly outputs
+against the time series stored in the sweep, exactly (bit for bit).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 from experiments import storage
 from experiments.parameters import resolve, scenario_with
 from experiments.plan import decode
-from experiments.seeds import seed_sequence
 from simulation.config import Scenario, load_scenario
+from simulation.run import make_seed
 
 
 class RerunError(ValueError):
@@ -84,7 +84,7 @@ def load_run(sweep_dir: str | Path, run_id: int) -> StoredRun:
         raise RerunError(f"--run-id: the scenario of run {run_id} rebuilt from {sweep_dir} "
                          "does not match its stored hash (made with another bposim "
                          "version?)")
-    seed = seed_sequence(row["seed_entropy"], list(row["spawn_key"]))
+    seed = make_seed(row["seed_entropy"], list(row["spawn_key"]))
     data = storage.load_sweep(sweep_dir)
     rec = data.runs[data.runs["run_id"] == run_id]
     record = rec.iloc[0].to_dict() if len(rec) else None
@@ -122,43 +122,4 @@ def compare(stored: StoredRun, quarterly: pd.DataFrame) -> tuple[bool, str]:
                   f"({len(new)} quarters x {len(stored.outputs)} outputs, bit for bit)")
 
 
-def cmd_run_from_sweep(args) -> int:
-    """``bposim run --from-sweep DIR --run-id ID``: re-run, write a run folder, compare.
-
-    Exit status 0 if the re-run reproduces the stored time series exactly, 1 if not (or
-    the stored run has no time series), 2 for bad input.
-    """
-    from simulation.cli import UsageError
-    from simulation.output import (check_output_dir, default_out_dir, simulate, summary,
-                                   utc_now, write_run)
-
-    if args.from_sweep is None or args.run_id is None:
-        raise UsageError("--from-sweep and --run-id: give both")
-    clash = [f for f, v in (("--config", args.config), ("--firms", args.firms),
-                            ("--start-year", args.start_year), ("--end-year", args.end_year))
-             if v is not None]
-    if clash:
-        raise UsageError(f"{clash[0]}: not allowed with --from-sweep (the run's scenario "
-                         "comes from the sweep)")
-    try:
-        stored = load_run(args.from_sweep, args.run_id)
-    except RerunError as err:
-        raise UsageError(str(err)) from None
-    out = args.out or default_out_dir(
-        0, label=f"{Path(args.from_sweep).resolve().name}-run{args.run_id}")
-    check_output_dir(out)
-    started = utc_now()
-    result = simulate(stored.scenario, stored.seed, progress=not args.quiet)
-    seed_info = {"from_sweep": str(Path(args.from_sweep).resolve()), "run_id": args.run_id,
-                 "seed_entropy": str(stored.seed.entropy),
-                 "spawn_key": list(stored.seed.spawn_key)}
-    write_run(result, stored.scenario, seed_info, out, started)
-    same, message = compare(stored, result.quarterly)
-    if not args.quiet:
-        print(summary(result, stored.scenario))
-        print(f"results: {out}")
-    print(message)
-    return 0 if same else 1
-
-
-__all__ = ["load_run", "compare", "cmd_run_from_sweep", "StoredRun", "RerunError"]
+__all__ = ["load_run", "compare", "StoredRun", "RerunError"]

@@ -21,8 +21,6 @@ Two sweeps on the same folder at once are prevented by an exclusive lock
 from __future__ import annotations
 
 import math
-import multiprocessing
-import platform
 import re
 import signal
 import sys
@@ -36,14 +34,14 @@ from typing import TextIO
 
 import pyarrow as pa
 
-import simulation
 from experiments import storage
-from experiments.executors import Executor, WorkerLost, make_executor
+from experiments.executors import Executor, ExecutorError, WorkerLost, make_executor
 from experiments.plan import Plan, PlannedRun, build_plan
 from experiments.seeds import root_entropy
 from experiments.spec import LoadedSpec, load_spec
 from experiments.worker import ChunkTask, run_chunk
 from simulation.config import render_scenario_toml
+from simulation.run import environment, utc_now
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
 _INIT_FILES = {storage.LOCK, storage.WORKERS_LOCK, storage.SPEC_COPY, storage.BASE_SCENARIO,
@@ -129,19 +127,11 @@ def folder_state(path: Path) -> str:
     return "foreign"
 
 
-def _environment() -> dict:
-    from simulation.output import git_revision
-
-    return {"package": "bposim", "package_version": simulation.__version__,
-            "git_revision": git_revision(), "python": sys.version.split()[0],
-            "platform": platform.platform()}
-
-
 def _new_manifest(loaded: LoadedSpec, plan: Plan, started: str) -> dict:
     spec = loaded.spec
     return {
         "sweep_format_version": storage.SWEEP_FORMAT_VERSION,
-        **_environment(),
+        **environment(),
         "name": loaded.name,
         "spec_path": str(loaded.path) if loaded.path else None,
         "spec": spec.model_dump(mode="json"),
@@ -251,8 +241,6 @@ def _task(plan: Plan, sweep_dir: Path, runs: list[PlannedRun]) -> ChunkTask:
 
 def _record_lost(task: ChunkTask, error: str) -> None:
     """Store failure records for runs whose worker died (written by the coordinator)."""
-    from simulation.output import utc_now
-
     if (Path(task.sweep_dir) / storage.RUNS_DIR / task.part).exists():
         return  # the worker stored the chunk before the error: keep its records
     now = utc_now()
@@ -364,7 +352,7 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
-    _check_options(opts)
+    ex = _check_options(opts)
     sweep_dir = Path(opts.out) if opts.out is not None else default_sweep_dir(loaded)
     plan, manifest = prepare(loaded, sweep_dir, force=opts.force)
 
@@ -374,7 +362,7 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     sweep_dir.mkdir(parents=True, exist_ok=True)
     try:
         with storage.sweep_lock(sweep_dir):
-            outcome = _session(loaded, plan, manifest, sweep_dir, opts, say, stderr)
+            outcome = _session(loaded, plan, manifest, sweep_dir, ex, opts, say, stderr)
     except storage.SweepLocked as err:
         raise SweepError(str(err)) from None
     if outcome.interrupted:
@@ -389,10 +377,8 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
 
 
 def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: Path,
-             opts: SweepOptions, say, stderr: TextIO) -> SweepOutcome:
+             ex: Executor, opts: SweepOptions, say, stderr: TextIO) -> SweepOutcome:
     """One session on a locked sweep folder (see :func:`run_sweep`)."""
-    from simulation.output import utc_now
-
     t0 = time.perf_counter()
     started = utc_now()
     if manifest is None:
@@ -400,7 +386,7 @@ def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: P
         manifest = _new_manifest(loaded, plan, started)
         storage.write_json_atomic(manifest, sweep_dir / storage.MANIFEST)
     else:
-        env = _environment()
+        env = environment()
         for key in ("package_version", "git_revision"):
             if manifest.get(key) != env[key]:
                 say(f"bposim: warning: this sweep was started with {key} "
@@ -433,9 +419,7 @@ def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: P
     if todo:
         (sweep_dir / storage.COMPLETE).unlink(missing_ok=True)
 
-    ex = make_executor(opts.executor, workers=opts.workers, scheduler=opts.scheduler,
-                       dask_local=opts.dask_local, start_method=opts.start_method)
-    session = {"started_utc": started, "executor": ex.describe(), **_environment(),
+    session = {"started_utc": started, "executor": ex.describe(), **environment(),
                "todo": len(todo), "repair": fixed}
     manifest.setdefault("sessions", []).append(session)
     storage.write_json_atomic(manifest, sweep_dir / storage.MANIFEST)
@@ -488,27 +472,17 @@ def _drain(ex: Executor, progress: _Progress, say) -> None:
         ex.abort()
 
 
-def _check_options(opts: SweepOptions) -> None:
-    if opts.workers is not None and opts.workers < 1:
-        raise SweepError(f"--workers: must be >= 1, got {opts.workers}")
-    if opts.dask_local is not None and opts.dask_local < 1:
-        raise SweepError(f"--dask-local: must be >= 1, got {opts.dask_local}")
+def _check_options(opts: SweepOptions) -> Executor:
+    """Check the options; return the (not yet started) executor they name."""
     if opts.chunk_size is not None and opts.chunk_size < 1:
         raise SweepError(f"--chunk-size: must be >= 1, got {opts.chunk_size}")
-    if opts.scheduler is not None and opts.dask_local is not None:
-        raise SweepError("--scheduler and --dask-local: give one of them")
-    if (opts.scheduler is not None or opts.dask_local is not None) and \
-            opts.executor not in ("pool", "dask"):
-        raise SweepError(f"--executor {opts.executor}: --scheduler/--dask-local use Dask")
-    if opts.executor == "dask" and opts.scheduler is None and opts.dask_local is None:
-        raise SweepError("--executor dask: give --scheduler ADDRESS or --dask-local N")
-    if opts.workers is not None and opts.executor != "pool":
-        raise SweepError("--workers: sets the size of the local process pool only")
-    if opts.start_method is not None and \
-            opts.start_method not in multiprocessing.get_all_start_methods():
-        raise SweepError(f"--start-method: {opts.start_method!r} is not available here")
     if opts.out is not None and Path(opts.out).exists() and not Path(opts.out).is_dir():
         raise SweepError(f"--out: {opts.out} is a file, not a folder")
+    try:
+        return make_executor(opts.executor, workers=opts.workers, scheduler=opts.scheduler,
+                             dask_local=opts.dask_local, start_method=opts.start_method)
+    except ExecutorError as err:
+        raise SweepError(str(err)) from None
 
 
 __all__ = ["run_sweep", "SweepOptions", "SweepOutcome", "SweepError", "prepare",

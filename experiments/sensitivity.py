@@ -184,7 +184,8 @@ def _row(output, method, index, p1, p2, value, conf) -> dict:
 def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path) -> list[Path]:
     """Write the table (CSV and Parquet), one bar chart per output and the warnings;
     every file atomically."""
-    from simulation import plotting
+    from experiments.figures import sensitivity_figure  # matplotlib: only when drawing
+    from simulation.plotting import STYLE
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -195,10 +196,10 @@ def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path) -> lis
     storage.write_table_atomic(pa.Table.from_pandas(indices, schema=schema,
                                                     preserve_index=False), paths[1])
     for output in indices["output"].unique():
-        fig = plotting.sensitivity_figure(indices[indices["output"] == output], output)
+        fig = sensitivity_figure(indices[indices["output"] == output], output)
         path = out_dir / f"{output}.png"
         tmp = out_dir / f".{output}.png.tmp"
-        fig.savefig(tmp, dpi=plotting.STYLE["dpi"], format="png")
+        fig.savefig(tmp, dpi=STYLE["dpi"], format="png")
         tmp.replace(path)
         paths.append(path)
     storage.write_text_atomic("".join(f"{n}\n" for n in notes), out_dir / "warnings.txt")

@@ -3,7 +3,7 @@ run's design point and parameters alongside.
 
 The sweep's time-series table (:func:`experiments.storage.load_sweep`) has one row per
 simulated quarter of each ``ok`` run. Figures of a sweep (heat maps over a parameter grid,
-fan charts over replications; :mod:`simulation.plotting`) need one value per run and year,
+fan charts over replications; :mod:`experiments.figures`) need one value per run and year,
 next to the run's parameters: :func:`annual_by_run` builds that table.
 """
 

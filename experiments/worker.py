@@ -5,15 +5,12 @@ Dask workers, so results do not depend on the executor. A run that raises or exc
 the per-run timeout is recorded as data (``status`` ``failed`` or ``timeout`` with its
 error text) and the chunk goes on with the next run.
 
-The timeout is a cooperative wall-clock check before every simulated quarter, spin-up
-included; it works the same in a thread, a process or a Dask worker (a signal-based
-alarm would not). A quarter already started is finished first, so a run stops at most
-one quarter after its limit.
+Runs go through the run door, :func:`simulation.run.run_model`, whose per-run timeout is a
+cooperative wall-clock check before every simulated quarter, spin-up included.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import signal
 import threading
@@ -26,13 +23,9 @@ import pandas as pd
 import pyarrow as pa
 
 from experiments.parameters import Address, scenario_with
-from experiments.seeds import seed_sequence
 from experiments.storage import worker_id, worker_lock, write_part
 from simulation.config import Scenario
-
-
-class RunTimeout(Exception):
-    """A run exceeded the sweep's per-run timeout (``timeout_s``)."""
+from simulation.run import Clock, RunTimeout, make_seed, run_model, utc_now
 
 
 @dataclass
@@ -77,87 +70,23 @@ class ChunkTask:
         return [int(r["run_id"]) for r in self.rows]
 
 
-def _timed_model_class():
-    from simulation.model import BPOModel
-
-    class TimedModel(BPOModel):
-        """:class:`~simulation.model.BPOModel` that checks a wall-clock deadline before
-        each quarter (spin-up included). Draws nothing: results are identical."""
-
-        def __init__(self, *args, deadline: float | None = None, **kwargs):
-            self._deadline = deadline
-            super().__init__(*args, **kwargs)
-
-        def _advance_quarter(self) -> None:
-            check_deadline(self._deadline)
-            super()._advance_quarter()
-
-    return TimedModel
-
-
-_TIMED = None
-
-
-def check_deadline(deadline: float | None) -> None:
-    """Raise :class:`RunTimeout` if ``time.monotonic()`` is past ``deadline``."""
-    if deadline is not None and time.monotonic() > deadline:
-        raise RunTimeout("run exceeded its timeout")
-
-
-def simulate_quarters(scenario: Scenario, seed, timeout_s: float | None = None
-                      ) -> pd.DataFrame:
-    """Run one scenario to its end year and return the quarterly outputs.
-
-    Parameters
-    ----------
-    scenario : Scenario
-    seed : SeedSequence, int or anything :func:`numpy.random.default_rng` accepts
-    timeout_s : float, optional
-        Wall-clock limit in seconds.
-
-    Returns
-    -------
-    DataFrame
-        ``year``, ``quarter`` and every output column, one row per reported quarter.
-
-    Raises
-    ------
-    RunTimeout
-        If the limit is exceeded.
-    """
-    global _TIMED
-    if _TIMED is None:
-        _TIMED = _timed_model_class()
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    model = _TIMED(scenario, rng=seed, deadline=deadline)
-    while model.running:
-        check_deadline(deadline)
-        model.step()
-    return model.quarterly()
-
-
 def _one_line(exc: BaseException) -> str:
     return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
-def _utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def _run(task: ChunkTask, row: dict, values: dict) -> tuple[dict, pd.DataFrame | None]:
-    utc_now = _utc_now
-    rec = dict(row, status="ok", error=None, traceback=None, started_utc=utc_now(),
+    clock = Clock()
+    rec = dict(row, status="ok", error=None, traceback=None, started_utc=clock.started_utc,
                worker=worker_id())
-    t0 = time.perf_counter()
     q = None
     try:
         sc = scenario_with(task.base, {task.addresses[n]: v for n, v in values.items()})
         if sc.config_hash() != row["scenario_hash"]:
             raise RuntimeError("the scenario rebuilt by the worker does not match the plan "
                                "(different bposim version on this worker?)")
-        q = simulate_quarters(sc, seed_sequence(row["seed_entropy"], row["spawn_key"]),
-                              task.timeout_s)
-        q = q[["year", "quarter", *task.outputs]].copy()
+        run = run_model(sc, make_seed(row["seed_entropy"], row["spawn_key"]),
+                        timeout_s=task.timeout_s)
+        q = run.quarterly[["year", "quarter", *task.outputs]].copy()
         q.insert(0, "run_id", int(row["run_id"]))
     except RunTimeout:
         rec.update(status="timeout", error=f"RunTimeout: exceeded timeout_s = "
@@ -165,7 +94,7 @@ def _run(task: ChunkTask, row: dict, values: dict) -> tuple[dict, pd.DataFrame |
     except Exception as exc:  # a failed run is data; the chunk goes on
         rec.update(status="failed", error=_one_line(exc), traceback=traceback.format_exc())
         q = None
-    rec["wall_time_s"] = time.perf_counter() - t0
+    rec["wall_time_s"] = clock.seconds
     rec["finished_utc"] = utc_now()
     return rec, q
 
@@ -229,5 +158,4 @@ def pool_worker_init() -> None:
     threading.Thread(target=watch, name="bposim-parent-watch", daemon=True).start()
 
 
-__all__ = ["ChunkTask", "run_chunk", "simulate_quarters", "RunTimeout", "pool_worker_init",
-           "check_deadline"]
+__all__ = ["ChunkTask", "run_chunk", "pool_worker_init"]

@@ -36,17 +36,23 @@ An empty market (no ACV) reports ``share_onshore = 1`` and ``share_back_office =
 that shares always sum to 1; ``n_vendors`` and ``market_acv_usd_bn`` show it is empty.
 Yearly values: stocks are the mean of the year's quarters (shares recomputed from the
 mean ACV of each part, so they still sum to 1); flows are summed.
+
+Agent-level data: with ``BPOModel(agent_tables=True)`` the collector also records one row
+per firm (:data:`FIRM_TABLE_COLUMNS`) and per vendor slot (:data:`VENDOR_TABLE_COLUMNS`) at
+the end of each reported year, as Mesa ``DataCollector`` tables ``"firms"`` and
+``"vendors"`` (:meth:`BPOModel.firm_table <simulation.model.BPOModel.firm_table>`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from simulation.market import MODE_CAPTIVE, MODE_VENDOR
+from agents.firms import MODE_CAPTIVE, MODE_VENDOR
 
 OUTPUT_COLUMNS = (
     "market_acv_usd_bn", "tcv_signed_usd_bn", "share_onshore", "share_nearshore",
@@ -56,50 +62,186 @@ OUTPUT_COLUMNS = (
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
                        "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
-FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn", "n_terminations",
-                "n_backsourced", "n_reshored")
+FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn",
+                "n_terminations", "n_backsourced", "n_reshored")
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
                 ("share_front_office", "share_back_office"))
 
 
+#: Columns of the optional per-year firm table (:meth:`BPOModel.firm_table`).
+FIRM_TABLE_COLUMNS = ("year", "firm", "home_iso3", "productivity", "employees",
+                      "experience_years", "n_outsourced", "n_captive", "acv_usd")
+#: Columns of the optional per-year vendor table (:meth:`BPOModel.vendor_table`).
+VENDOR_TABLE_COLUMNS = ("year", "vendor", "iso3", "capacity_hours", "committed_hours",
+                        "margin", "reputation", "revenue_q_usd", "profit_q_usd", "active")
+
+
+@dataclass(frozen=True)
+class QuarterFlows:
+    """What happened in one quarter (simulated firms, not scaled).
+
+    Attributes
+    ----------
+    tcv, tcv_bpo : float
+        Total contract value signed (new and renewed), USD; its part from business
+        processes (all but IT services).
+    n_breaches : int
+        Breaches of outsourced work.
+    breach_loss : float
+        Their cost, USD.
+    n_terminations : int
+        Contracts ended before expiry.
+    n_backsourced, n_reshored : int
+        Reviews that took outsourced work back in-house; that brought work done abroad
+        back to the home country.
+    """
+
+    tcv: float
+    tcv_bpo: float
+    n_breaches: int
+    breach_loss: float
+    n_terminations: int
+    n_backsourced: int
+    n_reshored: int
+
+
+def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlows:
+    """The :class:`QuarterFlows` of a quarter from its breaches and contract endings
+    (:class:`agents.firms.Breaches`, :class:`agents.firms.Endings`) and the reviews and
+    outcomes of its market clearing (both None when nothing was reviewed), summed in
+    review order."""
+    if outcomes is None:
+        tcv = tcv_bpo = 0.0
+        n_back = n_resh = 0
+    else:
+        s = outcomes.signed
+        tcv = float(outcomes.tcv[s].sum())
+        tcv_bpo = float(outcomes.tcv[s & ~processes.ito[reviews.process]].sum())
+        n_back, n_resh = int(outcomes.backsourced.sum()), int(outcomes.reshored.sum())
+    return QuarterFlows(tcv=tcv, tcv_bpo=tcv_bpo, n_breaches=len(breaches.pairs),
+                        breach_loss=breaches.loss, n_terminations=endings.n_terminated,
+                        n_backsourced=n_back, n_reshored=n_resh)
+
+
 def _read_metric(name: str, model) -> float:
     """Reporter body: one metric of the quarter, computed once per step."""
-    return model._metrics[name]
+    return model.datacollector.latest[name]
 
 
-def make_datacollector() -> mesa.DataCollector:
-    """The model's ``datacollector``: one model reporter per output column."""
+def make_datacollector(agent_tables: bool = False) -> "QuarterCollector":
+    """The model's ``datacollector``: one model reporter per output column, and the tables
+    ``"firms"`` and ``"vendors"`` when ``agent_tables`` is True."""
     names = ("year", "quarter") + OUTPUT_COLUMNS + BOOKKEEPING_COLUMNS
-    return _Collector(model_reporters={n: partial(_read_metric, n) for n in names})
+    tables = {"firms": list(FIRM_TABLE_COLUMNS), "vendors": list(VENDOR_TABLE_COLUMNS)} \
+        if agent_tables else None
+    return QuarterCollector(model_reporters={n: partial(_read_metric, n) for n in names},
+                            tables=tables)
 
 
-class _Collector(mesa.DataCollector):
+class QuarterCollector(mesa.DataCollector):
+    """Mesa ``DataCollector`` of bposim: the quarter's outputs, and the yearly agent tables.
+
+    Attributes
+    ----------
+    latest : dict
+        Outputs of the last collected quarter (:func:`quarter_metrics`).
+    acv_by_country : list of ndarray, shape (n_countries,) each
+        ACV by the country where the work is done, world USD bn, one per collected quarter.
+    tables : dict
+        Mesa's tables; ``"firms"`` and ``"vendors"`` (one row per agent at the end of each
+        reported year) when the model was made with ``agent_tables=True``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.latest: dict = {}
+        self.acv_by_country: list[np.ndarray] = []
+
     def collect(self, model):
-        model._metrics = quarter_metrics(model)
-        model._acv_country_hist.append(model._metrics.pop("_acv_by_country"))
+        self.latest = quarter_metrics(model.firms, model.vendors, model.world, model.context,
+                                      model.flows, model.firms_per_agent)
+        self.acv_by_country.append(self.latest.pop("_acv_by_country"))
         super().collect(model)
+        if self.tables and model.context.quarter == 4:
+            self._extend("firms", firm_rows(model.firms, model.context.year))
+            self._extend("vendors", vendor_rows(model.vendors, model.context.year))
+
+    def _extend(self, table: str, columns: dict) -> None:
+        """Append many rows to a table at once (``columns``: one sequence per column)."""
+        assert tuple(columns) == tuple(self.tables[table]), (table, tuple(columns))
+        for name, values in columns.items():
+            self.tables[table][name].extend(values)
 
 
-def quarter_metrics(model) -> dict:
-    """Outputs of the quarter just simulated (see the module docstring)."""
-    w = model.world
-    scale = model.firms_per_agent / 1e9
-    is_v = model.p_mode == MODE_VENDOR
+def firm_rows(firms, year: int) -> dict:
+    """One row per firm (columns :data:`FIRM_TABLE_COLUMNS`, as lists): its state and
+    sourcing now. ``acv_usd`` is the annual value of its vendor contracts, USD/year."""
+    mode = firms.mode.reshape(-1, firms.n_processes)
+    is_v = mode == MODE_VENDOR
+    iso3 = np.asarray(firms.world.iso3)
+    acv = np.where(is_v, firms.acv.reshape(-1, firms.n_processes), 0.0).sum(axis=1)
+    return {"year": [year] * firms.n, "firm": list(range(firms.n)),
+            "home_iso3": iso3[firms.home].tolist(),
+            "productivity": firms.productivity.tolist(),
+            "employees": firms.employees.tolist(),
+            "experience_years": firms.experience.tolist(),
+            "n_outsourced": is_v.sum(axis=1).tolist(),
+            "n_captive": (mode == MODE_CAPTIVE).sum(axis=1).tolist(), "acv_usd": acv.tolist()}
+
+
+def vendor_rows(vendors, year: int) -> dict:
+    """One row per vendor slot, exited vendors included (columns
+    :data:`VENDOR_TABLE_COLUMNS`, as lists). Revenue and profit are those of the year's
+    last quarter, USD."""
+    iso3 = np.asarray(vendors.world.iso3)
+    return {"year": [year] * vendors.n, "vendor": list(range(vendors.n)),
+            "iso3": iso3[vendors.country].tolist(),
+            "capacity_hours": vendors.capacity.tolist(),
+            "committed_hours": vendors.committed.tolist(), "margin": vendors.margin.tolist(),
+            "reputation": vendors.reputation.tolist(),
+            "revenue_q_usd": vendors.revenue_q.tolist(),
+            "profit_q_usd": vendors.profit_q.tolist(), "active": vendors.active.tolist()}
+
+
+def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
+                    firms_per_agent: float) -> dict:
+    """Outputs of the quarter just simulated (see the module docstring).
+
+    Parameters
+    ----------
+    firms, vendors : agents.firms.Firms, agents.vendors.Vendors
+        The state at the end of the quarter.
+    world : World
+    ctx : QuarterContext
+        The quarter (its calendar year and quarter).
+    flows : QuarterFlows
+        What happened in the quarter.
+    firms_per_agent : float
+        Real firms per simulated firm (money is scaled to the world with it).
+
+    Returns
+    -------
+    dict
+        ``year``, ``quarter``, every output and bookkeeping column, and
+        ``_acv_by_country`` (ndarray, shape (n_countries,), world USD bn).
+    """
+    w = world
+    scale = firms_per_agent / 1e9
+    is_v = firms.mode == MODE_VENDOR
     vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
-    acv = model.p_acv[vi]
+    acv = firms.acv[vi]
     total = float(acv.sum())
-    country = model.p_country[vi]
+    country = firms.country[vi]
     nc = w.n_countries
-    loc = w.location.ravel()[model.p_home[vi].astype(np.intp) * nc + country]
+    loc = w.location.ravel()[firms.pair_home[vi].astype(np.intp) * nc + country]
     by_loc = np.bincount(loc, acv, minlength=3)
-    front = w.processes.front_office[model.p_process[vi]]
+    front = w.processes.front_office[firms.process[vi]]
     fo = float(acv[front].sum())
-    cap_val = float(model.p_acv[model.p_mode == MODE_CAPTIVE].sum())
-    nv = model.n_vendor_slots
-    vend_acv = np.bincount(model.p_vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
+    cap_val = float(firms.acv[firms.mode == MODE_CAPTIVE].sum())
+    nv = vendors.n
+    vend_acv = np.bincount(firms.vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
     vsum = float(vend_acv.sum()) if nv else 0.0
     hhi = min(float(((vend_acv / vsum) ** 2).sum()), 1.0) if vsum > 0 else 0.0
-    flows = model._last_flows
     if total > 0:  # shares from their own parts, so rounding cannot push them past 1
         s_loc = np.clip(by_loc / by_loc.sum(), 0.0, 1.0)
         s_front = min(max(fo / (fo + float(acv[~front].sum())), 0.0), 1.0)
@@ -108,25 +250,25 @@ def quarter_metrics(model) -> dict:
         s_front = 0.0
     acv_country = np.bincount(country, acv, minlength=nc) * scale
     return {
-        "year": model.cal_year, "quarter": model.cal_quarter,
+        "year": ctx.year, "quarter": ctx.quarter,
         "market_acv_usd_bn": total * scale,
-        "tcv_signed_usd_bn": flows["tcv"] * scale,
-        "tcv_signed_bpo_usd_bn": flows["tcv_bpo"] * scale,
+        "tcv_signed_usd_bn": flows.tcv * scale,
+        "tcv_signed_bpo_usd_bn": flows.tcv_bpo * scale,
         "share_onshore": float(s_loc[0]), "share_nearshore": float(s_loc[1]),
         "share_offshore": float(s_loc[2]),
         "share_front_office": float(s_front), "share_back_office": float(1.0 - s_front),
         "share_captive": cap_val / (total + cap_val) if cap_val > 0 else 0.0,
         "outsourcing_rate": float(is_v.mean()),
-        "n_vendors": int(model.v_active[:nv].sum()),
+        "n_vendors": int(vendors.active.sum()),
         "hhi_vendors": hhi,
-        "n_breaches": flows["n_breaches"],
-        "breach_loss_usd_bn": flows["breach_loss"] * scale,
-        "n_terminations": flows["n_terminations"],
-        "n_backsourced": flows["n_backsourced"],
-        "n_reshored": flows["n_reshored"],
-        "n_contracts_signed_cum": model.n_signed_total,
+        "n_breaches": flows.n_breaches,
+        "breach_loss_usd_bn": flows.breach_loss * scale,
+        "n_terminations": flows.n_terminations,
+        "n_backsourced": flows.n_backsourced,
+        "n_reshored": flows.n_reshored,
+        "n_contracts_signed_cum": firms.contracts_signed,
         "n_contracts_active": int(is_v.sum()),
-        "n_contracts_ended_cum": model.n_ended_total,
+        "n_contracts_ended_cum": firms.contracts_ended,
         "captive_value_usd_bn": cap_val * scale,
         "_acv_by_country": acv_country,
     }
@@ -166,7 +308,7 @@ def annual_frame(q: pd.DataFrame) -> pd.DataFrame:
 def acv_by_country_frame(model) -> pd.DataFrame:
     """Long table ``year``, ``vendor_iso3``, ``acv_usd_bn``: yearly mean of quarterly ACV
     by the country where the vendor works (only countries with ACV > 0)."""
-    hist = np.array(model._acv_country_hist)
+    hist = np.array(model.datacollector.acv_by_country)
     if hist.size == 0:
         return pd.DataFrame(columns=["year", "vendor_iso3", "acv_usd_bn"])
     q = model.datacollector.get_model_vars_dataframe()
@@ -223,8 +365,9 @@ def acv_flow_matrix(model) -> pd.DataFrame:
     """
     w = model.world
     n = w.n_countries
-    is_v = model.p_mode == MODE_VENDOR
-    flat = np.bincount(model.p_home[is_v] * n + model.p_country[is_v], model.p_acv[is_v],
+    firms = model.firms
+    is_v = firms.mode == MODE_VENDOR
+    flat = np.bincount(firms.pair_home[is_v] * n + firms.country[is_v], firms.acv[is_v],
                        minlength=n * n)
     m = flat.reshape(n, n) * (model.firms_per_agent / 1e9)
     iso = list(w.iso3)

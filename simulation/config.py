@@ -491,7 +491,7 @@ def field_index() -> dict[str, str]:
 
 def _format_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    loc = ".".join(str(x) for x in e["loc"] if not isinstance(x, int) or True)
+    loc = ".".join(str(x) for x in e["loc"])
     msg = e["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]

@@ -37,6 +37,7 @@ from simulation.collector import (acv_by_country_frame, acv_flow_matrix, quarter
                                   trailing_year_frame)
 from simulation.config import Scenario, load_scenario
 from simulation.model import BPOModel
+from simulation.run import make_seed
 from simulation.world import published_market_size
 
 #: Environment variable naming a scenario TOML the dashboard starts from (set by
@@ -97,24 +98,25 @@ def tax_rate_overrides(base: Scenario, vendor_country: str, set_vendor_tax: bool
     return out
 
 
-class DashboardModel(BPOModel):
-    """:class:`~simulation.model.BPOModel` driven by the dashboard's controls.
+def dashboard_scenario(config: Scenario | str | os.PathLike | None = None, *,
+                       vendor_country: str = DEFAULT_VENDOR_COUNTRY,
+                       set_vendor_tax: bool = False,
+                       vendor_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
+                       set_home_tax: bool = False,
+                       home_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
+                       **drivers: Any) -> Scenario:
+    """The scenario the dashboard's controls describe.
 
     Parameters
     ----------
     config : Scenario, str, Path or None
         Scenario to start from (default: the default scenario).
-    seed : int
-        Seed of the model's random generator (``rng`` of :class:`BPOModel`).
     vendor_country : str
         ISO3 code of the vendor country whose tax rate ``vendor_tax_rate`` sets.
     set_vendor_tax, set_home_tax : bool
         Turn the vendor-country / home-country tax overrides on (default off: data rates).
     vendor_tax_rate, home_tax_rate : float
         Statutory corporate tax rates, fraction; see :func:`tax_rate_overrides`.
-    scenario : mesa.experimental.scenarios.Scenario, optional
-        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates the
-        model on Reset; bposim's scenario comes from ``config`` and the controls.
     **drivers
         Any scenario field by its flat name, e.g. ``n_firms``, ``breach_hazard_scale``,
         ``coordination_cost_decline``, ``backlash_intensity``,
@@ -125,17 +127,43 @@ class DashboardModel(BPOModel):
     simulation.config.ConfigError
         If a value is out of range or a country code unknown.
     """
+    base = config if isinstance(config, Scenario) else load_scenario(config)
+    taxes = tax_rate_overrides(base, vendor_country, set_vendor_tax, vendor_tax_rate,
+                               set_home_tax, home_tax_rate)
+    return base.with_overrides(tax_rate_overrides=taxes, **drivers)
+
+
+class DashboardModel(BPOModel):
+    """:class:`~simulation.model.BPOModel` driven by the dashboard's controls.
+
+    Mesa's ``SolaraViz`` re-creates the model on Reset as ``type(model)(**controls)``, so
+    the dashboard's model is a class whose constructor takes the controls. It builds the
+    model of :func:`dashboard_scenario` with the seed ``make_seed(seed)``, exactly as
+    :func:`simulation.run.build_model` does; Mesa steps it.
+
+    Parameters
+    ----------
+    config : Scenario, str, Path or None
+        Scenario to start from (default: the default scenario).
+    seed : int
+        Root seed of the run (:func:`simulation.run.make_seed`, no spawn key).
+    scenario : mesa.experimental.scenarios.Scenario, optional
+        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates the
+        model on Reset; bposim's scenario comes from ``config`` and the controls.
+    **controls
+        The other controls: ``vendor_country``, ``set_vendor_tax``, ``vendor_tax_rate``,
+        ``set_home_tax``, ``home_tax_rate`` and scenario fields by flat name; see
+        :func:`dashboard_scenario`.
+
+    Raises
+    ------
+    simulation.config.ConfigError
+        If a value is out of range or a country code unknown.
+    """
 
     def __init__(self, config: Scenario | str | os.PathLike | None = None, *,
-                 seed: int = DEFAULT_SEED, vendor_country: str = DEFAULT_VENDOR_COUNTRY,
-                 set_vendor_tax: bool = False,
-                 vendor_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
-                 set_home_tax: bool = False, home_tax_rate: float = DEFAULT_OVERRIDE_TAX_RATE,
-                 scenario: Any = None, **drivers: Any):
-        base = config if isinstance(config, Scenario) else load_scenario(config)
-        taxes = tax_rate_overrides(base, vendor_country, set_vendor_tax, vendor_tax_rate,
-                                   set_home_tax, home_tax_rate)
-        super().__init__(base, rng=int(seed), tax_rate_overrides=taxes, **drivers)
+                 seed: int = DEFAULT_SEED, scenario: Any = None, **controls: Any):
+        super().__init__(dashboard_scenario(config, **controls), rng=make_seed(seed))
         self.dashboard_seed = int(seed)
 
 
@@ -346,7 +374,7 @@ def Notebook(config: Scenario | None = None):
     return main
 
 
-__all__ = ["Page", "Notebook", "Views", "DashboardModel", "model_params",
-           "tax_rate_overrides", "home_countries", "vendor_countries", "initial_kwargs",
-           "base_scenario", "use_dashboard_model", "live_frame", "run_description", "VIEWS",
-           "CONFIG_ENV"]
+__all__ = ["Page", "Notebook", "Views", "DashboardModel", "dashboard_scenario",
+           "model_params", "tax_rate_overrides", "home_countries", "vendor_countries",
+           "initial_kwargs", "base_scenario", "use_dashboard_model", "live_frame",
+           "run_description", "VIEWS", "CONFIG_ENV"]

@@ -22,9 +22,9 @@ def small_run():
 
 
 def bposim_exe() -> list[str]:
-    """The installed console script, or ``python -m simulation.cli``."""
+    """The installed console script, or ``python -m experiments.cli``."""
     exe = shutil.which("bposim", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "simulation.cli"]
+    return [exe] if exe else [sys.executable, "-m", "experiments.cli"]
 
 
 def run_cli(args, cwd=None, timeout=300):

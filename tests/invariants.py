@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from simulation.market import MODE_VENDOR
+from agents.firms import MODE_VENDOR
 
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
                 ("share_front_office", "share_back_office"))
@@ -16,14 +16,13 @@ def check_step(m) -> None:
     Money never negative; shares in [0, 1] summing to 1; no vendor over capacity;
     contracts conserved (signed = active + ended); no NaN or infinity anywhere.
     """
-    nv = m.n_vendor_slots
-    assert np.all(m.v_committed[:nv] <= m.v_capacity[:nv] * (1 + 1e-9) + 1e-6), \
-        "vendor over capacity"
-    assert np.all(m.v_committed[:nv] >= -1e-6)
-    for arr in (m.p_acv, m.p_hours, m.v_capacity[:nv], m.v_committed[:nv], m.p_true):
+    f, v = m.firms, m.vendors
+    assert np.all(v.committed <= v.capacity * (1 + 1e-9) + 1e-6), "vendor over capacity"
+    assert np.all(v.committed >= -1e-6)
+    for arr in (f.acv, f.hours, v.capacity, v.committed, f.true_cost):
         assert np.all(np.isfinite(arr))
-    assert np.all(m.p_acv >= 0) and np.all(m.p_hours >= 0)
-    row = m._metrics
+    assert np.all(f.acv >= 0) and np.all(f.hours >= 0)
+    row = m.datacollector.latest
     for k, v in row.items():
         if not k.startswith("_"):
             assert np.isfinite(v), k
@@ -37,7 +36,7 @@ def check_step(m) -> None:
         assert 0.0 <= row[k] <= 1.0, k
     assert row["n_contracts_signed_cum"] == row["n_contracts_active"] + row[
         "n_contracts_ended_cum"]
-    assert row["n_contracts_active"] == int((m.p_mode == MODE_VENDOR).sum())
+    assert row["n_contracts_active"] == int((f.mode == MODE_VENDOR).sum())
 
 
 def run_checked(m) -> None:

@@ -51,4 +51,4 @@ def test_scaled_market_keeps_the_default_vendor_ratio():
     from simulation.model import BPOModel
     assert scaled_market(2000) == dict(n_firms=2000)
     m = BPOModel(rng=1, spinup_years=0, end_year=2000, **scaled_market(20_000))
-    assert m.n_vendor_slots == 3000
+    assert m.vendors.n == 3000

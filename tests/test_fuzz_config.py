@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.cli import main
+from experiments.cli import main
 from simulation.config import SECTIONS, ConfigError, _toml_value, load_scenario
 
 FIELDS = [(sec, name, f) for sec, cls in SECTIONS.items() for name, f in cls.model_fields.items()]

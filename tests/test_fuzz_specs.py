@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.calibration import load_calibration_spec
+from experiments.cli import main
 from experiments.spec import load_spec
-from simulation.cli import main
 from simulation.config import ConfigError, _toml_value
 
 SWEEP = {"name": "fz", "replications": 2, "end_year": 2002, "seed": 1,

@@ -71,16 +71,25 @@ def test_share_captive_zero_when_captives_off(small_run):
     assert (small_run.annual()["share_captive"] == 0).all()
 
 
-def test_agents_read_model_state(small_run):
-    from agents import Firm, Vendor
-    firms = small_run.agents_by_type[Firm]
-    vendors = small_run.agents_by_type[Vendor]
-    assert len(firms) == 300
-    assert len(vendors) == int(small_run.v_active[:small_run.n_vendor_slots].sum())
-    f = firms.to_list()[0]
-    assert f.modes.shape == (11,) and f.employees >= 2000 and len(f.home_iso3) == 3
-    v = vendors.to_list()[0]
+def test_populations_give_views_of_one_agent_and_register_no_mesa_agents(small_run):
+    m = small_run
+    assert len(m.agents) == 0  # no Mesa agent per firm or vendor
+    assert len(m.firms) == 300 and len(m.vendors) == m.vendors.n
+    f = m.firms[0]
+    assert f.unique_id == 0 and f.modes.shape == (11,) and f.employees >= 2000
+    assert f.home_iso3 == m.world.iso3[m.firms.home[0]] and len(f.countries) == 11
+    np.testing.assert_array_equal(f.vendors, m.firms.vendor[:11])
+    assert f.n_outsourced == int((m.firms.mode[:11] == 1).sum())
+    j = int(np.flatnonzero(m.vendors.active)[0])
+    v = m.vendors[j]
     assert v.active and 0 <= v.utilisation <= 1 and v.specialisations.any()
+    assert v.capacity_hours == m.vendors.capacity[j]
+    f.modes[:] = 2  # a view is a copy: it changes nothing
+    assert not (m.firms.mode[:11] == 2).all()
+    with pytest.raises(IndexError):
+        m.firms[300]
+    with pytest.raises(IndexError):
+        m.vendors[m.vendors.n]
 
 
 def test_keyword_parameters_and_overrides():
@@ -126,9 +135,9 @@ def test_solaraviz_accepts_the_model():
 def test_vendors_are_sampled_like_firms():
     """Simulated vendors = real vendors x n_firms / real_buyer_firms (so the market does not
     hinge on n_firms), at least one."""
-    assert BPOModel(rng=1, n_firms=1000, spinup_years=0, end_year=2000).n_vendor_slots == 150
-    assert BPOModel(rng=1, n_firms=2000, spinup_years=0, end_year=2000).n_vendor_slots == 300
-    assert BPOModel(rng=1, n_firms=1, spinup_years=0, end_year=2000).n_vendor_slots == 1
+    assert BPOModel(rng=1, n_firms=1000, spinup_years=0, end_year=2000).vendors.n == 150
+    assert BPOModel(rng=1, n_firms=2000, spinup_years=0, end_year=2000).vendors.n == 300
+    assert BPOModel(rng=1, n_firms=1, spinup_years=0, end_year=2000).vendors.n == 1
 
 
 def test_hhi_of_a_single_vendor_is_one_not_more():

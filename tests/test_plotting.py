@@ -1,4 +1,4 @@
-"""Figures of a sweep (simulation.plotting): heat maps over a parameter grid and fan
+"""Figures of a sweep (experiments.figures): heat maps over a parameter grid and fan
 charts over replications draw exactly the data they are given, summarised as documented."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import FillBetweenPolyCollection
 
-from simulation import plotting
+from experiments import figures
 from simulation.world import published_market_size
 
 
@@ -27,7 +27,7 @@ def _grid_runs(seed=0) -> pd.DataFrame:
 
 def test_heatmap_cells_are_the_pivoted_means():
     runs = _grid_runs()
-    fig = plotting.heatmap_figure(runs, x="decline", y="backlash", value="share",
+    fig = figures.heatmap_figure(runs, x="decline", y="backlash", value="share",
                                   xlabel="decline (fraction per year)",
                                   value_label="offshore share", fmt="{:.3f}")
     ax = fig.axes[0]
@@ -54,7 +54,7 @@ def test_heatmap_cells_are_the_pivoted_means():
 
 def test_heatmap_needs_its_columns():
     with pytest.raises(KeyError, match="no column 'nope'"):
-        plotting.heatmap_figure(_grid_runs(), x="decline", y="backlash", value="nope")
+        figures.heatmap_figure(_grid_runs(), x="decline", y="backlash", value="nope")
 
 
 def _fan_runs(seed=1) -> pd.DataFrame:
@@ -76,7 +76,7 @@ def _vertices_at(coll, x) -> np.ndarray:
 
 def test_fan_chart_draws_medians_and_quantile_bands_per_group():
     runs = _fan_runs()
-    fig = plotting.fan_chart_figure(runs, "tcv", group="group",
+    fig = figures.fan_chart_figure(runs, "tcv", group="group",
                                     published=published_market_size(),
                                     ylabel="TCV signed, USD bn per year")
     axes = fig.axes
@@ -104,11 +104,11 @@ def test_fan_chart_draws_medians_and_quantile_bands_per_group():
 
 def test_fan_chart_without_groups_uses_every_run():
     runs = _fan_runs()
-    fig = plotting.fan_chart_figure(runs, "tcv", title="all")
+    fig = figures.fan_chart_figure(runs, "tcv", title="all")
     (ax,) = fig.axes
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(),
                                runs.groupby("year")["tcv"].median().to_numpy())
     assert ax.get_title() == f"{runs['run_id'].nunique()} runs"
     assert fig.get_suptitle() == "all"
     with pytest.raises(KeyError, match="no column 'point'"):
-        plotting.fan_chart_figure(runs, "tcv", group="point")
+        figures.fan_chart_figure(runs, "tcv", group="point")

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments.cli import main
 from experiments.plan import build_plan
 from experiments.sensitivity import INDEX_COLUMNS, analyze, guidance_warnings, responses
 from experiments.spec import load_spec
 from experiments.storage import SweepData, load_sweep
-from simulation.cli import main
 from sweeputil import FAST_BASE, write
 
 PARAMS = """

@@ -7,9 +7,9 @@ import time
 import pandas as pd
 import pytest
 
+from experiments.cli import main
 from experiments.runner import SweepOptions, run_sweep
 from experiments.storage import load_sweep
-from simulation.cli import main
 from sweeputil import (SPEC_18, in_process_sweep, popen_cli, raw_runs, raw_timeseries, sorted_ts,
                        wait_for_parts, write)
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli
+from experiments.cli import main
 from experiments.runner import SweepOptions, run_sweep
 from experiments.storage import connect_duckdb, load_sweep, sweep_lock
-from simulation.cli import main
 from sweeputil import (FAST_BASE, SPEC_24, fault_env, raw_runs, raw_timeseries, run_cli_env,
                        sorted_ts, write)
 
@@ -366,7 +366,7 @@ def test_sweep_folder_of_another_format_version_is_refused(tmp_path):
     import pytest
 
     from experiments import storage
-    from simulation.cli import main
+    from experiments.cli import main
 
     spec = tmp_path / "s.toml"
     spec.write_text('name = "v"\nreplications = 1\nend_year = 2001\n[base]\n'

@@ -5,13 +5,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from experiments.cli import main
 from experiments.design import build_design
 from experiments.parameters import resolve, scenario_with
 from experiments.plan import build_plan
-from experiments.seeds import root_entropy, seed_sequence
+from experiments.seeds import root_entropy
 from experiments.spec import load_spec
-from simulation.cli import main
 from simulation.config import ConfigError, load_scenario
+from simulation.run import make_seed
 from sweeputil import FAST_BASE, SPEC_24, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,7 +265,7 @@ def test_seeds_child_per_run_and_common_random_numbers(tmp_path):
     plan = build_plan(_spec(tmp_path, SPEC_24), 99)
     keys = [r.spawn_key for r in plan.runs]
     assert len(set(keys)) == 24
-    draws = {seed_sequence(99, k).generate_state(2).tobytes() for k in keys}
+    draws = {make_seed(99, k).generate_state(2).tobytes() for k in keys}
     assert len(draws) == 24  # independent streams
     crn = build_plan(_spec(tmp_path, "common_random_numbers = true\n" + SPEC_24,
                            "crn.toml"), 99)
@@ -276,7 +277,7 @@ def test_seeds_child_per_run_and_common_random_numbers(tmp_path):
     r = plan.runs[5]
     assert r.spawn_key == (1, 1, 1)
     row = plan.row(r)
-    a = seed_sequence(row["seed_entropy"], row["spawn_key"]).generate_state(4)
+    a = make_seed(row["seed_entropy"], row["spawn_key"]).generate_state(4)
     b = np.random.SeedSequence(99).spawn(2)[1].spawn(2)[1].spawn(2)[1].generate_state(4)
     assert (a == b).all()
 

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from experiments import figures
 from experiments.runner import SweepOptions
 from experiments.sensitivity import INDEX_COLUMNS, run_sensitivity
 from experiments.storage import load_sweep
 from experiments.tables import annual_by_run
-from simulation import plotting
 from simulation.config import ConfigError
 from sweeputil import FAST_BASE, in_process_sweep, write
 
@@ -73,7 +73,7 @@ def test_annual_by_run_keeps_only_ok_runs(grid):
 
 def test_heatmap_of_a_stored_sweep_shows_the_mean_over_replications(grid):
     last = annual_by_run(grid).query("year == 2003")
-    fig = plotting.heatmap_figure(last, x="coordination_cost_decline",
+    fig = figures.heatmap_figure(last, x="coordination_cost_decline",
                                   y="countries.tax_rate_overrides.IND",
                                   value="tcv_signed_usd_bn")
     img = fig.axes[0].images[0].get_array()

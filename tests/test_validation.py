@@ -1,9 +1,9 @@
 """Validation against theory and firm-level evidence (issue #7, ``bposim validate``).
 
-Every check runs once at the quick size (:data:`experiments.validation.QUICK`: common random
-numbers over 8 replications, never a single seed); each claim is then asserted with the
-report's own statistical tolerance: the 95 % confidence interval of the mean over
-replications lies on the predicted side of zero.
+Every check runs once at the quick size (:data:`experiments.validation.records.QUICK`:
+common random numbers over 8 replications, never a single seed); each claim is then
+asserted with the report's own statistical tolerance: the 95 % confidence interval of the
+mean over replications lies on the predicted side of zero.
 
 Each claim has one expectation, taken from the full-size reference report
 (docs/validation/report.md):
@@ -20,14 +20,18 @@ Each claim has one expectation, taken from the full-size reference report
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from conftest import run_cli
-from experiments import validation as V
-from experiments.validation_report import run_checks
-from simulation import plotting
-from simulation.market import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
+from agents.firms import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR
+from experiments import figures
+from experiments.executors import make_executor
+from experiments.validation import CHECKS
+from experiments.validation import records as R
+from experiments.validation.report import run_checks
+from experiments.validation.statistics import Claim, Estimate
 from simulation.model import BPOModel
 
 PASS, WEAK, FAIL = "pass", "weak", "fail"
@@ -77,17 +81,17 @@ CASES = [(k, text, exp) for k, claims in EXPECTED.items() for text, exp in claim
 @pytest.fixture(scope="module")
 def quick():
     """All checks at the quick size, sharing one run cache (about 30 s on one core)."""
-    results, reps = run_checks(V.QUICK)
+    results, reps = run_checks(R.QUICK)
     return {r.key: r for r in results}
 
 
 def test_every_check_and_claim_is_covered(quick):
-    assert list(quick) == list(V.CHECKS) == list(EXPECTED)
+    assert list(quick) == list(CHECKS) == list(EXPECTED)
     for key, r in quick.items():
         assert [c.text for c in r.claims] == list(EXPECTED[key]), key
-        assert r.figure is not None and len(r.data) == V.QUICK.replications
+        assert r.figure is not None and len(r.data) == R.QUICK.replications
         assert r.source and r.experiment and r.claim
-        assert V.CHECKS[key].__doc__ and "Source" in V.CHECKS[key].__doc__
+        assert CHECKS[key].__doc__ and "Source" in CHECKS[key].__doc__
 
 
 def _claim(quick, key, text):
@@ -114,7 +118,7 @@ def test_claim(quick, key, text, expected):
 # ------------------------------------------------------------------ the machinery
 def test_estimate_is_a_student_t_interval():
     x = np.array([0.1, 0.3, 0.2, 0.5, 0.4])
-    e = V.Estimate.of(np.r_[x, np.nan])
+    e = Estimate.of(np.r_[x, np.nan])
     half = stats.t.ppf(0.975, 4) * x.std(ddof=1) / np.sqrt(5)
     assert e.n == 5 and e.mean == pytest.approx(0.3)
     assert (e.lo, e.hi) == pytest.approx((0.3 - half, 0.3 + half))
@@ -124,29 +128,30 @@ def test_estimate_is_a_student_t_interval():
 
 def test_claim_passes_only_when_the_interval_is_on_the_predicted_side():
     up = np.array([1.0, 1.2, 0.9, 1.1])
-    assert V.Claim("", "", +1, up).passed and not V.Claim("", "", -1, up).passed
-    assert V.Claim("", "", -1, -up).passed
+    assert Claim("", "", +1, up).passed and not Claim("", "", -1, up).passed
+    assert Claim("", "", -1, -up).passed
     straddle = np.array([1.0, -0.9, 0.5, -0.4])
-    assert not V.Claim("", "", +1, straddle).passed
-    assert not V.Claim("", "", -1, straddle).passed
-    assert not V.Claim("", "", +1, np.array([np.nan, 1.0])).passed  # n = 1
+    assert not Claim("", "", +1, straddle).passed
+    assert not Claim("", "", -1, straddle).passed
+    assert not Claim("", "", +1, np.array([np.nan, 1.0])).passed  # n = 1
 
 
 def test_sourcing_status_combines_mode_and_location(small_run):
     m = small_run
-    st = V.sourcing_status(m)
-    loc = m.world.location[m.p_home, m.p_country]
-    assert st.shape == m.p_mode.shape
-    assert ((st == V.INHOUSE) == (m.p_mode == MODE_INHOUSE)).all()
-    v = m.p_mode == MODE_VENDOR
-    assert (st[v] == V.VENDOR_ONSHORE + loc[v]).all()
-    assert not (m.p_mode == MODE_CAPTIVE).any()  # captives are off by default
-    assert (V.is_offshored(st) == (m.p_country != m.p_home)).all()
+    st = R.year_end_state(m).status
+    f = m.firms
+    loc = m.world.location[f.pair_home, f.country]
+    assert st.shape == f.mode.shape
+    assert ((st == R.INHOUSE) == (f.mode == MODE_INHOUSE)).all()
+    v = f.mode == MODE_VENDOR
+    assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
+    assert not (f.mode == MODE_CAPTIVE).any()  # captives are off by default
+    assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 
 def test_replications_use_common_seeds_and_are_deterministic():
-    size = V.Size("t", n_firms=40, replications=2, start_year=2000, end_year=2001)
-    a, b = V.Replications(size), V.Replications(size)
+    size = R.Size("t", n_firms=40, replications=2, start_year=2000, end_year=2001)
+    a, b = R.Replications(size), R.Replications(size)
     ra, rb = a.arm(), b.arm()
     assert a.arm() is ra and a.n_runs == 2  # cached
     for x, y in zip(ra, rb):
@@ -158,21 +163,45 @@ def test_replications_use_common_seeds_and_are_deterministic():
     assert list(ra[0].years) == [2000, 2001]
 
 
+def _same_records(xs, ys) -> None:
+    assert len(xs) == len(ys)
+    for x, y in zip(xs, ys):
+        for f in ("years", "status", "productivity", "employees", "home", "vendor_hours",
+                  "vendors"):
+            a, b = getattr(x, f), getattr(y, f)
+            assert a.dtype == b.dtype and np.array_equal(a, b), f
+        pd.testing.assert_frame_equal(x.annual, y.annual, check_exact=True)
+        pd.testing.assert_frame_equal(x.acv_by_country, y.acv_by_country, check_exact=True)
+        assert x.iso3 == y.iso3 and x.n_processes == y.n_processes
+        assert x.processes.names == y.processes.names
+
+
+def test_records_are_the_same_in_process_and_on_a_pool():
+    """Validation runs on any executor; its records do not depend on it."""
+    size = R.Size("t", n_firms=30, replications=3, start_year=2000, end_year=2002)
+    here = R.Replications(size)
+    with make_executor("pool", workers=2) as ex:
+        pool = R.Replications(size, executor=ex)
+        for flat in ({}, {"captives_enabled": True}):
+            _same_records(here.arm(**flat), pool.arm(**flat))
+    assert here.n_runs == pool.n_runs == 6
+
+
 def test_captive_status_is_never_onshore():
     m = BPOModel(rng=3, n_firms=60, start_year=2000, end_year=2002, captives_enabled=True)
     m.run()
-    st = V.sourcing_status(m)
-    assert (st >= V.CAPTIVE_NEARSHORE).any()
-    cap = m.p_mode == MODE_CAPTIVE
-    assert (m.p_country[cap] != m.p_home[cap]).all()
-    assert (st[cap] >= V.CAPTIVE_NEARSHORE).all()
+    st = R.year_end_state(m).status
+    assert (st >= R.CAPTIVE_NEARSHORE).any()
+    cap = m.firms.mode == MODE_CAPTIVE
+    assert (m.firms.country[cap] != m.firms.pair_home[cap]).all()
+    assert (st[cap] >= R.CAPTIVE_NEARSHORE).all()
 
 
 def test_replication_panels_figure_draws_one_axis_per_panel():
     vals = np.array([[1.0, 2.0], [1.5, np.nan], [1.2, 2.2]])
-    fig = plotting.replication_panels_figure(
-        [plotting.ReplicationPanel("a", ["x", "y"], vals, "v"),
-         plotting.ReplicationPanel("b", ["p", "q", "r"], np.ones((3, 3)), "w", zero_line=True,
+    fig = figures.replication_panels_figure(
+        [figures.ReplicationPanel("a", ["x", "y"], vals, "v"),
+         figures.ReplicationPanel("b", ["p", "q", "r"], np.ones((3, 3)), "w", zero_line=True,
                                    rotate=True)], title="t")
     assert len(fig.axes) == 2
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["p", "q", "r"]

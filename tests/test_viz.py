@@ -7,8 +7,8 @@ import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from conftest import run_cli
+from experiments.cli.viz import solara_command
 from simulation import plotting
-from simulation.cli_viz import solara_command
 from simulation.collector import (FLOW_COLUMNS, acv_flow_matrix, annual_frame,
                                   trailing_year_frame)
 from simulation.config import ConfigError, load_scenario
@@ -32,7 +32,7 @@ def test_flow_matrix_adds_up_to_the_market(small_run):
 
 def test_flow_matrix_of_an_empty_market_is_empty():
     model = BPOModel(rng=1, n_firms=20)
-    model.p_mode[:] = 0  # everything in-house
+    model.firms.mode[:] = 0  # everything in-house
     assert acv_flow_matrix(model).shape == (0, 0)
 
 

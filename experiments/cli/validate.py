@@ -1,8 +1,7 @@
 """``bposim validate``: validate the model against theory and firm-level evidence.
 
-Registered with :func:`simulation.cli.command` when :mod:`simulation.cli` loads its
-plugins. The checks are in :mod:`experiments.validation`, the report writer in
-:mod:`experiments.validation_report`; see ``docs/validation.md``.
+The checks are in :mod:`experiments.validation`, the report writer in
+:mod:`experiments.validation.report`; see ``docs/validation.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulation.cli import UsageError, command
+from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
 
 
 def _validate_args(p: argparse.ArgumentParser) -> None:
@@ -23,13 +22,15 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
                         "replications, 2000-2020)")
     p.add_argument("--only", metavar="CHECKS",
                    help="comma-separated subset of checks (default: all)")
+    add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def cmd_validate(args) -> int:
     """Run the validation checks and write the markdown report folder."""
-    from experiments.validation import CHECKS, FULL, QUICK
-    from experiments.validation_report import default_out_dir, validate
+    from experiments.validation import CHECKS
+    from experiments.validation.records import FULL, QUICK
+    from experiments.validation.report import default_out_dir, validate
     from simulation.atomic import check_output_dir
 
     keys = None
@@ -42,6 +43,7 @@ def cmd_validate(args) -> int:
     size = QUICK if args.quick else FULL
     out = args.out or default_out_dir(size)
     check_output_dir(out)
+    executor = executor_from_args(args)
     bar = progress = None
     if not args.quiet:
         from tqdm import tqdm
@@ -53,7 +55,8 @@ def cmd_validate(args) -> int:
             bar.update(1)
         progress = _progress
     try:
-        results, out = validate(size, out, keys, progress=progress)
+        with executor as ex:
+            results, out = validate(size, out, keys, progress=progress, executor=ex)
     finally:
         if bar is not None:
             bar.close()
@@ -69,6 +72,5 @@ def cmd_validate(args) -> int:
     return 0
 
 
-cmd_validate.add_arguments = _validate_args
-command("validate", "validate the model against economic theory and firm-level evidence "
-        "(markdown report)")(cmd_validate)
+COMMANDS = (Command("validate", "validate the model against economic theory and firm-level "
+                    "evidence (markdown report)", cmd_validate, _validate_args),)

@@ -15,9 +15,6 @@ Folder layout (written atomically, see :mod:`simulation.atomic`)::
 from __future__ import annotations
 
 import datetime as _dt
-import platform
-import sys
-import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -25,33 +22,42 @@ import numpy as np
 from scipy import stats
 
 import simulation
-from experiments.validation import (CHECKS, LEVEL, TOLERANCE, CheckResult, Replications, Size)
+from experiments.executors import Executor
+from experiments.figures import validation_summary_figure
+from experiments.validation import CHECKS
+from experiments.validation.records import Replications, Size
+from experiments.validation.statistics import LEVEL, TOLERANCE, CheckResult
 from simulation import plotting
 from simulation.atomic import atomic_dir, write_json
-from simulation.output import git_revision, next_free_dir, utc_now
+from simulation.output import next_free_dir
+from simulation.run import Clock, provenance
 
 REPORT_FORMAT_VERSION = 1
 
 
 def run_checks(size: Size, keys: Iterable[str] | None = None,
-               progress: Callable[[int, str], None] | None = None
-               ) -> tuple[list[CheckResult], Replications]:
+               progress: Callable[[int, str], None] | None = None,
+               executor: Executor | None = None) -> tuple[list[CheckResult], Replications]:
     """Run the selected checks (default: all, in report order) at one size.
 
     Parameters
     ----------
     size : Size
-        :data:`~experiments.validation.QUICK`, :data:`~experiments.validation.FULL` or any.
+        :data:`~experiments.validation.records.QUICK`,
+        :data:`~experiments.validation.records.FULL` or any.
     keys : iterable of str, optional
         Keys of :data:`~experiments.validation.CHECKS`.
     progress : callable, optional
         ``progress(done_runs, arm_label)`` after each model run.
+    executor : experiments.executors.Executor, optional
+        Where the runs go (started); None: in this process. The results do not depend on
+        it.
 
     Returns
     -------
     results : list of CheckResult
     reps : Replications
-        The runner (number of runs, run time).
+        The runner (number of runs).
 
     Raises
     ------
@@ -62,7 +68,7 @@ def run_checks(size: Size, keys: Iterable[str] | None = None,
     for k in keys:
         if k not in CHECKS:
             raise KeyError(k)
-    reps = Replications(size, progress=progress)
+    reps = Replications(size, progress=progress, executor=executor)
     return [CHECKS[k](reps) for k in keys], reps
 
 
@@ -177,20 +183,28 @@ def summary_figure(results: list[CheckResult]):
             t.append(c.expected * e.t if e.n >= 2 else np.nan)
             ok.append(c.passed)
             need.append(stats.t.ppf(0.5 + LEVEL / 2, max(e.n - 1, 1)))
-    return plotting.validation_summary_figure(labels, np.array(t), np.array(ok),
-                                              np.array(need))
+    return validation_summary_figure(labels, np.array(t), np.array(ok), np.array(need))
 
 
-def write_report(results: list[CheckResult], size: Size, out: Path, runtime_s: float,
-                 n_runs: int, started: str) -> Path:
+def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock,
+                 n_runs: int) -> Path:
     """Write the report folder atomically (see the module docstring for its files).
+
+    Parameters
+    ----------
+    results : list of CheckResult
+    size : Size
+    out : Path
+    clock : Clock
+        Started when the validation started.
+    n_runs : int
+        Model runs made.
 
     Raises
     ------
     simulation.atomic.OutputExistsError
         If ``out`` exists and is not empty.
     """
-    revision = git_revision()
     with atomic_dir(out) as tmp:
         (tmp / "figures").mkdir()
         (tmp / "replications").mkdir()
@@ -200,18 +214,13 @@ def write_report(results: list[CheckResult], size: Size, out: Path, runtime_s: f
             figures[r.key] = f"figures/{i}_{r.key}.png"
             plotting.save(r.figure, tmp / figures[r.key])
             r.data.to_csv(tmp / "replications" / f"{r.key}.csv", index=False)
-        (tmp / "report.md").write_text(render_markdown(results, size, runtime_s, n_runs,
-                                                       figures, started, revision),
-                                       encoding="utf-8")
+        manifest = provenance(clock, report_format_version=REPORT_FORMAT_VERSION,
+                              model_runs=n_runs, size=results_json([], size)["size"])
+        (tmp / "report.md").write_text(
+            render_markdown(results, size, manifest["runtime_s"], n_runs, figures,
+                            clock.started_utc, manifest["git_revision"]), encoding="utf-8")
         write_json(tmp / "results.json", results_json(results, size))
-        write_json(tmp / "manifest.json", {
-            "report_format_version": REPORT_FORMAT_VERSION, "package": "bposim",
-            "package_version": simulation.__version__, "git_revision": revision,
-            "started_utc": started, "finished_utc": utc_now(),
-            "runtime_s": round(runtime_s, 1), "model_runs": n_runs,
-            "python": sys.version.split()[0], "platform": platform.platform(),
-            "size": results_json([], size)["size"],
-        })
+        write_json(tmp / "manifest.json", manifest)
     return out
 
 
@@ -222,11 +231,13 @@ def default_out_dir(size: Size) -> Path:
 
 
 def validate(size: Size, out: Path, keys: Iterable[str] | None = None,
-             progress: Callable[[int, str], None] | None = None
-             ) -> tuple[list[CheckResult], Path]:
-    """Run the checks and write the report folder; the job behind ``bposim validate``."""
-    started = utc_now()
-    t0 = time.perf_counter()
-    results, reps = run_checks(size, keys, progress)
-    write_report(results, size, out, time.perf_counter() - t0, reps.n_runs, started)
+             progress: Callable[[int, str], None] | None = None,
+             executor: Executor | None = None) -> tuple[list[CheckResult], Path]:
+    """Run the checks and write the report folder; the job behind ``bposim validate``.
+
+    The runs go to ``executor`` (started; None: in this process); see :func:`run_checks`.
+    """
+    clock = Clock()
+    results, reps = run_checks(size, keys, progress, executor)
+    write_report(results, size, out, clock, reps.n_runs)
     return results, out

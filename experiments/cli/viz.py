@@ -14,7 +14,7 @@ import sys
 from importlib.util import find_spec
 from pathlib import Path
 
-from simulation.cli import UsageError, command
+from experiments.cli.common import Command, UsageError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -73,5 +73,6 @@ def cmd_viz(args) -> int:
         proc.wait()
         return 0
 
-cmd_viz.add_arguments = _viz_args
-command("viz", "serve the interactive dashboard (Mesa SolaraViz)")(cmd_viz)
+
+COMMANDS = (Command("viz", "serve the interactive dashboard (Mesa SolaraViz)", cmd_viz,
+                    _viz_args),)

@@ -1,5 +1,6 @@
-"""Subcommands ``bposim calibrate`` and ``bposim reproduce`` (listed in
-``simulation.cli.PLUGINS``)."""
+"""``bposim calibrate`` (fit the model to the published market-size series) and ``bposim
+reproduce`` (the market-growth figures of the calibrated model); see
+``docs/calibration.md``."""
 
 from __future__ import annotations
 
@@ -8,24 +9,12 @@ import json
 import sys
 from pathlib import Path
 
-from experiments.cli import add_executor_args
-from simulation.cli import UsageError, command
+from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
     add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress or summary")
-
-
-def _executor(args):
-    from experiments.executors import make_executor
-
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers: must be >= 1, got {args.workers}")
-    if args.executor == "dask" and args.scheduler is None and args.dask_local is None:
-        raise UsageError("--executor dask: give --scheduler ADDRESS or --dask-local N")
-    return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler,
-                         dask_local=args.dask_local)
 
 
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
@@ -39,26 +28,31 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_calibrate(args) -> int:
-    """Re-derive the calibration by simulated method of moments."""
+    """Re-derive the calibration by simulated method of moments.
+
+    The result is written to ``--out`` only; ``--install`` then copies its
+    ``calibrated.toml`` and ``calibration.json`` over the calibration shipped with the
+    package (the files ``bposim reproduce`` reads by default).
+    """
+    import datetime as _dt
     import shutil
 
-    from experiments.calibration import (SHIPPED_DIR, calibrate, load_calibration_spec,
-                                         save_calibration)
+    from experiments.calibration import (SHIPPED_RESULT, SHIPPED_SCENARIO, calibrate,
+                                         load_calibration_spec, save_calibration)
     from simulation.atomic import atomic_dir
     from simulation.output import next_free_dir
 
     loaded = load_calibration_spec(args.spec)
-    import datetime as _dt
     out = args.out or next_free_dir(
         Path("results") / f"calibration-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     say = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
-    with atomic_dir(out) as tmp, _executor(args) as ex:
+    with atomic_dir(out) as tmp, executor_from_args(args) as ex:
         say(f"calibrating {len(loaded.spec.parameters)} parameters on {ex.describe()}")
         result = calibrate(loaded, executor=ex, progress=say)
         save_calibration(result, tmp)
     if args.install:
-        for name in ("calibrated.toml", "calibration.json"):
-            shutil.copyfile(out / name, SHIPPED_DIR / name)
+        shutil.copyfile(out / SHIPPED_SCENARIO.name, SHIPPED_SCENARIO)
+        shutil.copyfile(out / SHIPPED_RESULT.name, SHIPPED_RESULT)
     if not args.quiet:
         for k, v in result.as_overrides().items():
             print(f"{k} = {v:.6g}")
@@ -67,10 +61,6 @@ def cmd_calibrate(args) -> int:
         print(f"results: {out}" + (" (installed as the shipped calibration)"
                                    if args.install else ""))
     return 0
-
-
-cmd_calibrate.add_arguments = _calibrate_args
-command("calibrate", "fit the model to the published market-size series (SMM)")(cmd_calibrate)
 
 
 def _reproduce_args(p: argparse.ArgumentParser) -> None:
@@ -104,7 +94,7 @@ def cmd_reproduce(args) -> int:
         calib = json.loads(src.read_text(encoding="utf-8"))
     out = args.out or next_free_dir(
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
-    with _executor(args) as ex:
+    with executor_from_args(args) as ex:
         stats = reproduce(out, scenario, args.replications, args.seed, ex, calib)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
@@ -113,6 +103,9 @@ def cmd_reproduce(args) -> int:
     return 0
 
 
-cmd_reproduce.add_arguments = _reproduce_args
-command("reproduce", "regenerate the market-growth figures with the calibrated model")(
-    cmd_reproduce)
+COMMANDS = (
+    Command("calibrate", "fit the model to the published market-size series (SMM)",
+            cmd_calibrate, _calibrate_args),
+    Command("reproduce", "regenerate the market-growth figures with the calibrated model",
+            cmd_reproduce, _reproduce_args),
+)

@@ -1,4 +1,5 @@
-"""The two decision paths (vectorised and agent by agent) and the scaling rules (issue #6)."""
+"""The model's market clearing against the agent-by-agent oracle, bit for bit; the capacity
+rule; scaling (issue #6)."""
 
 import tracemalloc
 
@@ -6,37 +7,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents import Firm
-from simulation.config import ConfigError
-from simulation.market import resolve_capacity, segmented_cumsum
+from agents.vendors import resolve_capacity, segmented_cumsum
+from oracle_agents import AgentByAgentModel
 from simulation.model import BPOModel
-
-STATE_PREFIXES = ("p_", "v_", "firm_")
 
 
 def _state(m):
-    return {k: v for k, v in vars(m).items()
-            if k.startswith(STATE_PREFIXES) and isinstance(v, np.ndarray)}
+    """Every state array of both populations, by ``population.name``."""
+    return {f"{pop}.{k}": v for pop in ("firms", "vendors")
+            for k, v in vars(getattr(m, pop)).items()
+            if isinstance(v, np.ndarray) and not k.startswith("_")}
 
 
-def _run_both(seed, monkeypatch, **kw):
+def _run_both(seed, **kw):
     a = BPOModel(rng=seed, **kw)
     a.run()
-    rejections = []
-    orig = Firm.hear_rejection
-    monkeypatch.setattr(Firm, "hear_rejection",
-                        lambda self, row: (rejections.append(row), orig(self, row)))
-    b = BPOModel(rng=seed, decision_path="agents", **kw)
+    b = AgentByAgentModel(rng=seed, **kw)
     b.run()
-    return a, b, len(rejections)
+    return a, b
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("captives", [False, True])
-def test_vectorised_and_agent_paths_are_bit_identical(seed, captives, monkeypatch):
+def test_model_and_agent_by_agent_oracle_are_bit_identical(seed, captives):
     """Same seed: the same quarterly outputs, ACV by country and final state, bit for bit."""
-    a, b, n_rejected = _run_both(seed, monkeypatch, n_firms=150, end_year=2004,
-                                 spinup_years=6, captives_enabled=captives)
+    a, b = _run_both(seed, n_firms=150, end_year=2004, spinup_years=6,
+                     captives_enabled=captives)
     pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
     pd.testing.assert_frame_equal(a.acv_by_country(), b.acv_by_country(), check_exact=True)
     sa, sb = _state(a), _state(b)
@@ -44,59 +40,35 @@ def test_vectorised_and_agent_paths_are_bit_identical(seed, captives, monkeypatc
     for name in sa:
         np.testing.assert_array_equal(sa[name], sb[name], err_msg=name)
     q = a.quarterly()
-    # the runs exercise what could make the paths differ
+    # the runs exercise what could make the two differ
     assert q["n_contracts_signed_cum"].iloc[-1] > 100 and q["n_terminations"].sum() > 0
-    assert a.n_vendor_slots > int(a.v_active[:a.n_vendor_slots].sum())  # vendors exited
+    assert a.vendors.n > int(a.vendors.active.sum())  # vendors exited
     assert (q["share_captive"].max() > 0) == captives
-    assert n_rejected > 0  # vendors turned requests away
+    assert b.n_rejected > 0  # vendors turned requests away
 
 
-def test_paths_identical_when_capacity_is_scarce(monkeypatch):
+def test_oracle_identical_when_capacity_is_scarce():
     """Small vendors: many requests rejected by the first-come capacity rule."""
-    a, b, n_rejected = _run_both(5, monkeypatch, n_firms=200, end_year=2003, spinup_years=4,
-                                 initial_capacity_fte_median=20.0, captives_enabled=True)
+    a, b = _run_both(5, n_firms=200, end_year=2003, spinup_years=4,
+                     initial_capacity_fte_median=20.0, captives_enabled=True)
     pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
+    sb = _state(b)
     for name, x in _state(a).items():
-        np.testing.assert_array_equal(x, getattr(b, name), err_msg=name)
-    assert n_rejected > 100
+        np.testing.assert_array_equal(x, sb[name], err_msg=name)
+    assert b.n_rejected > 100
 
 
-def test_agent_path_does_not_depend_on_the_order_agents_act_in(monkeypatch):
+def test_oracle_does_not_depend_on_the_order_agents_act_in():
     """Firms and vendors acting in reverse order give the same results: firms only read the
     state of the quarter's start until all have decided, vendors answer by priority."""
     kw = dict(n_firms=120, end_year=2002, spinup_years=4, captives_enabled=True)
     a = BPOModel(rng=9, **kw)
     a.run()
-    agent_set = type(a.agents_by_type[Firm])
-
-    def do_in_reverse(self, method, *args, **kwargs):
-        for agent in reversed(list(self)):
-            getattr(agent, method)(*args, **kwargs)
-        return self
-
-    monkeypatch.setattr(agent_set, "do", do_in_reverse)
-    b = BPOModel(rng=9, decision_path="agents", **kw)
+    b = AgentByAgentModel(rng=9, reverse=True, **kw)
     b.run()
     pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
-    np.testing.assert_array_equal(a.p_vendor, b.p_vendor)
-
-
-def test_decision_path_is_not_a_scenario_field():
-    a = BPOModel(rng=1, n_firms=10, end_year=2000, spinup_years=0)
-    b = BPOModel(rng=1, n_firms=10, end_year=2000, spinup_years=0, decision_path="agents")
-    assert a.scenario_config.config_hash() == b.scenario_config.config_hash()
-    assert b.decision_path == "agents" and a.decision_path == "vectorised"
-    with pytest.raises(ConfigError, match=r"^decision_path: 'fast' is not allowed; "
-                                          r"allowed: vectorised, agents$"):
-        BPOModel(rng=1, n_firms=10, decision_path="fast")
-
-
-def test_firm_step_outside_a_review_round_does_nothing():
-    m = BPOModel(rng=1, n_firms=20, end_year=2000, spinup_years=1)
-    before = m.p_mode.copy()
-    m.agents_by_type[Firm].do("step")
-    m.agents_by_type[Firm].do("settle")
-    np.testing.assert_array_equal(before, m.p_mode)
+    np.testing.assert_array_equal(a.firms.vendor, b.firms.vendor)
+    assert b.n_rejected > 0
 
 
 def _loop_cumsum(values, starts):
@@ -151,5 +123,5 @@ def test_no_firms_by_vendors_array():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert m.n_vendor_slots >= V and m.quarterly()["n_contracts_active"].iloc[-1] > 0
+    assert m.vendors.n >= V and m.quarterly()["n_contracts_active"].iloc[-1] > 0
     assert peak < F * V / 4, f"peak {peak / 1e6:.0f} MB"

@@ -1,25 +1,12 @@
-"""Subcommands ``bposim sweep`` and ``bposim sensitivity`` (registered with
-:func:`simulation.cli.command`; the module is listed in ``simulation.cli.PLUGINS``)."""
+"""``bposim sweep`` (run or resume a parameter sweep) and ``bposim sensitivity`` (Sobol or
+Morris indices of a sweep); see ``docs/sweeps.md``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from simulation.cli import UsageError, command
-
-
-def add_executor_args(p: argparse.ArgumentParser) -> None:
-    """The executor options shared by ``sweep``, ``sensitivity``, ``calibrate`` and
-    ``reproduce``."""
-    p.add_argument("--executor", choices=("pool", "in-process", "dask"), default="pool",
-                   help="where runs execute (default: a local process pool)")
-    p.add_argument("--workers", type=int, help="process-pool size (default: the available "
-                   "cores)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
-                   "(e.g. tcp://HOST:8786); workers must see --out at the same path")
-    p.add_argument("--dask-local", type=int, metavar="N", help="start a Dask LocalCluster "
-                   "of N workers on 127.0.0.1 for this run")
+from experiments.cli.common import Command, UsageError, add_executor_args
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
@@ -66,11 +53,6 @@ def cmd_sweep(args) -> int:
     return _run(args, load_spec(args.spec)).exit_status
 
 
-cmd_sweep.add_arguments = _sweep_args
-command("sweep", "run or resume a parameter sweep (resumable, failures kept as data)")(
-    cmd_sweep)
-
-
 def cmd_sensitivity(args) -> int:
     """Run a Sobol or Morris design as a sweep and write its sensitivity indices."""
     from experiments.runner import SweepError
@@ -91,6 +73,9 @@ def cmd_sensitivity(args) -> int:
     return outcome.exit_status
 
 
-cmd_sensitivity.add_arguments = _sweep_args
-command("sensitivity", "Sobol or Morris sensitivity analysis of a sweep spec (SALib)")(
-    cmd_sensitivity)
+COMMANDS = (
+    Command("sweep", "run or resume a parameter sweep (resumable, failures kept as data)",
+            cmd_sweep, _sweep_args),
+    Command("sensitivity", "Sobol or Morris sensitivity analysis of a sweep spec (SALib)",
+            cmd_sensitivity, _sweep_args),
+)

@@ -1,0 +1,423 @@
+"""The buyer firms: their state, their firm-process pairs, and the firm-side rules.
+
+:class:`Firms` holds the state of all simulated buyer firms as arrays (struct of arrays), so
+that each rule runs on all firms at once. The unit of the make-or-buy decision is the
+firm-process pair: pair ``i`` is process ``i % n_processes`` of firm ``i // n_processes``.
+Each rule is one method; the model's schedule (:class:`simulation.model.BPOModel`) calls
+them in the ODD order and carries their results to the vendors and the market.
+``firms[i]`` is a read-only view of firm ``i`` (:class:`FirmView`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation import mechanisms as mech
+from simulation.config import Scenario
+from simulation.context import QuarterContext
+from simulation.world import World
+
+#: Sourcing modes of a firm-process pair.
+MODE_INHOUSE, MODE_VENDOR, MODE_CAPTIVE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The arrangements in force at the start of a quarter.
+
+    Attributes
+    ----------
+    is_vendor : ndarray of bool, shape (n_pairs,)
+        The pair is under a vendor contract.
+    vendor_pairs : ndarray of int, shape (n_contracts,)
+        Pairs under a vendor contract, increasing.
+    outsourced_pairs : ndarray of int, shape (n_outsourced,)
+        Pairs under a vendor contract or in a captive centre, increasing.
+    """
+
+    is_vendor: np.ndarray
+    vendor_pairs: np.ndarray
+    outsourced_pairs: np.ndarray
+
+
+@dataclass(frozen=True)
+class Breaches:
+    """The breaches of one quarter.
+
+    Attributes
+    ----------
+    pairs : ndarray of int, shape (n,)
+        Breached pairs (vendor contracts and captive centres), increasing.
+    vendors : ndarray of int, shape (n_vendor_breaches,)
+        Vendor of each breached vendor contract (a vendor appears once per breach).
+    loss : float
+        Cost of the breaches, USD (simulated firms).
+    """
+
+    pairs: np.ndarray
+    vendors: np.ndarray
+    loss: float
+
+
+@dataclass(frozen=True)
+class Endings:
+    """The vendor contracts that end in one quarter (ODD steps 5-6).
+
+    Attributes
+    ----------
+    pairs : ndarray of int, shape (n,)
+        Pairs whose contract ends, increasing.
+    expired : ndarray of bool, shape (n,)
+        The contract ends at expiry (else early: breach, poor value or vendor exit).
+    vendor : ndarray of int, shape (n,)
+        Vendor of each ending contract.
+    hours : ndarray, shape (n,)
+        Hours per year each ending contract released.
+    n_terminated : int
+        Contracts ended before expiry.
+    """
+
+    pairs: np.ndarray
+    expired: np.ndarray
+    vendor: np.ndarray
+    hours: np.ndarray
+    n_terminated: int
+
+
+@dataclass(frozen=True)
+class DueReviews:
+    """The firm-process pairs that review their sourcing this quarter (ODD step 7).
+
+    Attributes
+    ----------
+    pairs : ndarray of int, shape (n,)
+        Reviewing pairs, increasing (so each firm's reviews are contiguous).
+    ended : ndarray of bool, shape (n,)
+        The pair's vendor contract ended this quarter.
+    expired : ndarray of bool, shape (n,)
+        ... at expiry (only then is the incumbent offered for renewal).
+    """
+
+    pairs: np.ndarray
+    ended: np.ndarray
+    expired: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """The vendor contracts in force, as the vendors' accounts need them.
+
+    Attributes
+    ----------
+    pairs : ndarray of int, shape (n,)
+        Pairs under a vendor contract, increasing.
+    vendor : ndarray of int, shape (n,)
+        Vendor of each contract.
+    acv : ndarray, shape (n,)
+        Annual contract value, USD/year.
+    work_hours : ndarray, shape (n,)
+        Contracted hours per year x the process's wage multiplier (wage-weighted hours).
+    """
+
+    pairs: np.ndarray
+    vendor: np.ndarray
+    acv: np.ndarray
+    work_hours: np.ndarray
+
+
+@dataclass(frozen=True)
+class FirmView:
+    """One firm's state and its current sourcing, a read-only copy (``model.firms[i]``).
+
+    Per-process arrays have shape ``(n_processes,)``, in the order of
+    ``world.processes.names``.
+    """
+
+    unique_id: int            # row of the firm in :class:`Firms`
+    home_iso3: str            # home country
+    productivity: float       # Pareto draw, minimum 1
+    employees: float
+    experience_years: float   # process-years outsourced so far (drives the hidden-cost bias)
+    captive_iso3: str | None  # country of its captive centre, None if none
+    modes: np.ndarray         # MODE_* per process: 0 in-house, 1 vendor, 2 captive
+    vendors: np.ndarray       # vendor index per process, -1 if none
+    countries: tuple          # ISO3 code of the country where each process is done
+    acv_usd: np.ndarray       # annual value paid per process, USD/year (0 in-house)
+
+    @property
+    def n_outsourced(self) -> int:
+        """Number of processes under a vendor contract."""
+        return int((self.modes == MODE_VENDOR).sum())
+
+
+class Firms:
+    """All simulated buyer firms and their firm-process pairs.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    world : World
+    rng : numpy.random.Generator
+        Draws, in order: home countries, productivities.
+
+    Attributes
+    ----------
+    n, n_processes, n_pairs : int
+        Firms, processes per firm, pairs (``n * n_processes``).
+    home : ndarray of int, shape (n,)
+        Home country index.
+    productivity : ndarray, shape (n,)
+        Productivity phi, Pareto with minimum 1 and shape ``productivity_pareto_shape``.
+    employees : ndarray, shape (n,)
+        ``min(employees_min * phi ** size_elasticity, employees_max)``.
+    experience : ndarray, shape (n,)
+        Years of process-quarters not in-house so far.
+    captive : ndarray of int, shape (n,)
+        Country of the firm's captive centre, -1 if none.
+    process, pair_home : ndarray of int8 / int16, shape (n_pairs,)
+        Process and home country of each pair.
+    base_hours : ndarray, shape (n_pairs,)
+        Work volume before growth and demand, in-house hours per year.
+    mode : ndarray of int8, shape (n_pairs,)
+        ``MODE_INHOUSE``, ``MODE_VENDOR`` or ``MODE_CAPTIVE``.
+    vendor : ndarray of int32, shape (n_pairs,)
+        Vendor under contract, -1 if none.
+    country : ndarray of int16, shape (n_pairs,)
+        Country where the work is done.
+    acv : ndarray, shape (n_pairs,)
+        Annual value paid, USD/year: contract ACV, or the captive's transfer price.
+    hours : ndarray, shape (n_pairs,)
+        Outsourced hours per year (0 in-house).
+    start, end, term_q : ndarray of int32, shape (n_pairs,)
+        Contract start quarter, end quarter (-1 if none) and term in quarters.
+    true_cost : ndarray, shape (n_pairs,)
+        Realised all-in annual cost of the arrangement at signing, USD/year.
+    poor_quarters : ndarray of int32, shape (n_pairs,)
+        Consecutive poor-value quarters of the contract.
+    orphaned : ndarray of bool, shape (n_pairs,)
+        The contract's vendor has exited (the contract ends next quarter).
+    hazard : ndarray, shape (n_pairs,)
+        Breach hazard per quarter of outsourced work, fixed when the arrangement began.
+    contracts_signed, contracts_ended : int
+        Vendor contracts signed (new and renewed) and ended so far.
+
+    Notes
+    -----
+    Integer pair state uses the smallest dtype that holds it (memory at a million firms x
+    11 processes; see docs/performance.md).
+    """
+
+    def __init__(self, scenario: Scenario, world: World, rng: np.random.Generator):
+        self.scenario, self.world = scenario, world
+        po = scenario.population
+        P = world.processes.n
+        F = po.n_firms
+        self.n, self.n_processes, self.n_pairs = F, P, F * P
+        codes = list(po.buyer_home_weights)
+        wts = np.array([po.buyer_home_weights[c] for c in codes])
+        home_codes = np.array([world.index(c) for c in codes])
+        self.home = home_codes[rng.choice(len(codes), size=F, p=wts / wts.sum())]
+        k = po.productivity_pareto_shape
+        self.productivity = (1.0 - rng.random(F)) ** (-1.0 / k)
+        self.employees = np.minimum(po.employees_min * self.productivity ** po.size_elasticity,
+                                    po.employees_max)
+        self.experience = np.zeros(F)
+        self.captive = np.full(F, -1, dtype=np.int64)
+
+        NP = self.n_pairs
+        firm_of_pair = np.repeat(np.arange(F, dtype=np.int32), P)
+        self.process = np.tile(np.arange(P, dtype=np.int8), F)
+        self.pair_home = self.home.astype(np.int16)[firm_of_pair]
+        self.base_hours = self.employees[firm_of_pair] * world.processes.labour_intensity[
+            self.process] * mech.HOURS_PER_FTE_YEAR
+        del firm_of_pair
+        self.mode = np.zeros(NP, dtype=np.int8)
+        self.vendor = np.full(NP, -1, dtype=np.int32)
+        self.country = self.pair_home.copy()
+        self.acv = np.zeros(NP)
+        self.hours = np.zeros(NP)
+        self.start = np.zeros(NP, dtype=np.int32)
+        self.end = np.full(NP, -1, dtype=np.int32)
+        self.term_q = np.zeros(NP, dtype=np.int32)
+        self.true_cost = np.zeros(NP)
+        self.poor_quarters = np.zeros(NP, dtype=np.int32)
+        self.orphaned = np.zeros(NP, dtype=bool)
+        self.hazard = np.zeros(NP)
+        self.contracts_signed = 0
+        self.contracts_ended = 0
+        self._uniforms = np.empty((3, NP))  # the quarter's draws, same buffers every quarter
+
+    # ------------------------------------------------------------------ views
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> FirmView:
+        if not 0 <= i < self.n:
+            raise IndexError(f"firm {i} out of range(0, {self.n})")
+        iso3 = self.world.iso3
+        pairs = slice(i * self.n_processes, (i + 1) * self.n_processes)
+        cap = int(self.captive[i])
+        return FirmView(
+            unique_id=int(i), home_iso3=iso3[int(self.home[i])],
+            productivity=float(self.productivity[i]), employees=float(self.employees[i]),
+            experience_years=float(self.experience[i]),
+            captive_iso3=iso3[cap] if cap >= 0 else None, modes=self.mode[pairs].copy(),
+            vendors=self.vendor[pairs].copy(),
+            countries=tuple(iso3[int(c)] for c in self.country[pairs]),
+            acv_usd=self.acv[pairs].copy())
+
+    # ------------------------------------------------------------------ rules
+    def draw_uniforms(self, rng: np.random.Generator) -> np.ndarray:
+        """The quarter's uniforms for every pair (ODD step 3), in this order: breach,
+        termination, review. Shape ``(3, n_pairs)``; drawn into the same buffer every
+        quarter, valid until the next call."""
+        for row in self._uniforms:
+            rng.random(self.n_pairs, out=row)
+        return self._uniforms
+
+    def in_force(self) -> InForce:
+        """The arrangements in force now (at the start of the quarter)."""
+        is_v = self.mode == MODE_VENDOR
+        return InForce(is_vendor=is_v, vendor_pairs=np.flatnonzero(is_v),
+                       outsourced_pairs=np.flatnonzero(self.mode != MODE_INHOUSE))
+
+    def breaches(self, in_force: InForce, u: np.ndarray, ctx: QuarterContext) -> Breaches:
+        """Breaches of outsourced work (ODD step 4, §7.8).
+
+        Each outsourced pair (vendor contract or captive centre) is breached when its
+        uniform ``u`` (shape ``(n_pairs,)``) is below the hazard fixed when its arrangement
+        began (:func:`mechanisms.breach_hazard`). The impact of a breach is the home
+        country's cost per breach x the process's data sensitivity x (1 + the third-party
+        premium for vendor work).
+        """
+        w, pr = self.world, self.world.processes
+        oi = in_force.outsourced_pairs
+        bi = oi[u[oi] < self.hazard[oi]]
+        if not len(bi):
+            return Breaches(pairs=bi, vendors=self.vendor[bi], loss=0.0)
+        is_v = in_force.is_vendor[bi]
+        impact = w.breach_cost_usd_m[self.pair_home[bi], ctx.year_index] * 1e6 \
+            * pr.data_sensitivity[self.process[bi]] * (
+                1.0 + np.where(is_v, w.third_party_premium, 0.0))
+        return Breaches(pairs=bi, vendors=self.vendor[bi[is_v]], loss=float(impact.sum()))
+
+    def end_contracts(self, in_force: InForce, breaches: Breaches, u_term: np.ndarray,
+                      ctx: QuarterContext) -> Endings:
+        """Vendor contracts that end this quarter (ODD steps 5-6, §7.8-7.9).
+
+        A contract ends early when it was breached and its termination uniform ``u_term``
+        (shape ``(n_pairs,)``) is below ``breach_termination_prob``; after
+        ``poor_value_quarters`` quarters in a row of poor value (realised all-in cost above
+        today's in-house labour cost x (1 + ``poor_value_tolerance``)); or when its vendor
+        has exited (orphaned). Otherwise it ends at expiry. Updates the poor-value
+        counters and the count of ended contracts.
+        """
+        sc, w, pr = self.scenario, self.world, self.world.processes
+        vi = in_force.vendor_pairs
+        breached = np.zeros(self.n_pairs, dtype=bool)
+        breached[breaches.pairs] = True
+        term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
+        # the counter is 0 off contract: every pair leaving a contract is reset when reviewed
+        inhouse_now = self.hours[vi] * w.labour_cost[self.pair_home[vi], ctx.year_index] \
+            * pr.wage_multiplier[self.process[vi]] * sc.labour.cost_to_wage_ratio
+        poor = self.true_cost[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
+        n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
+        self.poor_quarters[vi] = n_poor
+        term_poor = n_poor >= sc.decision.poor_value_quarters
+        terminated = term_breach | term_poor | self.orphaned[vi]
+        expired = ~terminated & (self.end[vi] <= ctx.t)
+        ending = terminated | expired
+        ei = vi[ending]
+        self.contracts_ended += len(ei)
+        return Endings(pairs=ei, expired=expired[ending], vendor=self.vendor[ei],
+                       hours=self.hours[ei], n_terminated=int(terminated.sum()))
+
+    def due_reviews(self, in_force: InForce, endings: Endings, u_review: np.ndarray,
+                    ctx: QuarterContext) -> DueReviews:
+        """The pairs that review their sourcing this quarter (ODD step 7, §7.1).
+
+        Every pair whose contract ended, and each in-house or captive pair whose uniform
+        ``u_review`` (shape ``(n_pairs,)``) is below ``review_hazard x D(t)``. Running
+        vendor contracts are reviewed only when they end.
+        """
+        due = u_review < self.scenario.decision.review_hazard * ctx.demand
+        due[in_force.vendor_pairs] = False
+        due[endings.pairs] = True
+        pairs = np.flatnonzero(due)
+        if not len(pairs):
+            return DueReviews(pairs=pairs, ended=np.zeros(0, bool), expired=np.zeros(0, bool))
+        by_expiry = np.zeros(self.n_pairs, dtype=bool)
+        by_expiry[endings.pairs[endings.expired]] = True
+        return DueReviews(pairs=pairs, ended=in_force.is_vendor[pairs],
+                          expired=by_expiry[pairs])
+
+    def apply_outcomes(self, reviews, outcomes, t: int) -> None:
+        """Write the outcomes of reviews into the pairs (ODD step 8, §7.5).
+
+        Parameters
+        ----------
+        reviews : simulation.market.Reviews
+            The reviews (``n``), any subset of the quarter's: every write touches only the
+            reviewed pairs and their firms.
+        outcomes : simulation.market.Outcomes
+            Their outcomes (``n``), from :func:`simulation.market.clear_market`.
+        t : int
+            The quarter (contracts start now and end ``term_q`` quarters later).
+
+        Notes
+        -----
+        A new arrangement keeps the breach hazard it was priced with. A firm's captive
+        country is set when a pair moves to a captive centre and cleared when its last
+        captive pair leaves. Vendors' committed hours are booked by the vendors.
+        """
+        c = outcomes.change
+        pairs = reviews.pair[c]
+        nm = outcomes.mode[c]
+        sign = nm == MODE_VENDOR
+        term_q = outcomes.term_q[c]
+        country = outcomes.country[c]
+        self.vendor[pairs] = np.where(sign, outcomes.vendor[c], -1)
+        self.acv[pairs] = outcomes.acv[c]
+        self.hours[pairs] = np.where(nm != MODE_INHOUSE, reviews.hours[c], 0.0)
+        self.start[pairs[sign]] = t
+        self.term_q[pairs] = np.where(sign, term_q, 0)
+        self.end[pairs] = np.where(sign, t + term_q, -1)
+        self.true_cost[pairs] = outcomes.true[c]
+        self.poor_quarters[pairs] = 0
+        self.orphaned[reviews.pair] = False
+        self.mode[pairs] = nm
+        self.country[pairs] = country
+        self.hazard[pairs] = np.where(nm != MODE_INHOUSE, outcomes.hazard[c], 0.0)
+        self.contracts_signed += int(outcomes.signed.sum())
+        cap = nm == MODE_CAPTIVE
+        if cap.any():
+            self.captive[reviews.firm[c][cap]] = country[cap]
+        left_captive = reviews.prev_mode[c] == MODE_CAPTIVE
+        if left_captive.any():
+            firms = np.unique(reviews.firm[c][left_captive])
+            still = (self.mode.reshape(-1, self.n_processes)[firms] == MODE_CAPTIVE).any(axis=1)
+            self.captive[firms[~still]] = -1
+
+    def learn(self) -> None:
+        """Firms learn from outsourced work (ODD step 9, §7.11): experience grows by a
+        quarter-year per process not in-house."""
+        self.experience += np.count_nonzero(
+            self.mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
+
+    def contracts(self) -> Contracts:
+        """The vendor contracts in force now (:class:`Contracts`)."""
+        vi = np.flatnonzero(self.mode == MODE_VENDOR)
+        return Contracts(pairs=vi, vendor=self.vendor[vi], acv=self.acv[vi],
+                         work_hours=self.hours[vi] * self.world.processes.wage_multiplier[
+                             self.process[vi]])
+
+    def orphan(self, contracts: Contracts, exits: np.ndarray) -> None:
+        """Mark the contracts of vendors that exited (``exits``: bool per vendor slot);
+        they end early next quarter."""
+        if exits.any():
+            self.orphaned[contracts.pairs[exits[contracts.vendor]]] = True

@@ -1,0 +1,385 @@
+"""Figures of many runs: sweeps, sensitivity analysis, the reproduction of the market-growth
+figures, and validation.
+
+Drawn in the house style of :mod:`simulation.plotting` (the figures of one run), on
+:class:`matplotlib.figure.Figure` objects (no pyplot global state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulation.plotting import (COLORS, STYLE, new_figure, published_points, year_axis)
+
+
+# ------------------------------------------------------------------ sweeps
+#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma).
+SENSITIVITY_COLORS = {"S1": "#2e75b6", "ST": "#c55a11", "mu_star": "#1f4e79",
+                      "sigma": "#bf9000"}
+
+
+def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
+    """Bar chart of sensitivity indices of one output, with confidence intervals.
+
+    Parameters
+    ----------
+    indices : DataFrame
+        Tidy table of :func:`experiments.sensitivity.analyze` for one output: columns
+        ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
+        confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
+        indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
+        elementary effect: the change of the output over a step divided by the step in
+        unit-cube coordinates, i.e. output units per full range of the parameter) and
+        ``sigma`` (standard deviation of the elementary effects).
+    output : str, optional
+        Output column named in the title.
+    """
+    method = indices["method"].iloc[0] if len(indices) else "sobol"
+    keys = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    labels = {"S1": "first order S1", "ST": "total order ST", "mu_star": "mu* (|EE| mean)",
+              "sigma": "sigma (EE spread)"}
+    params = list(dict.fromkeys(indices.loc[indices["index"].isin(keys), "parameter"]))
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 1.2 + 0.55 * max(len(params), 2)))
+    y = np.arange(len(params))
+    h = 0.38
+    for i, key in enumerate(keys):
+        d = indices[indices["index"] == key].set_index("parameter").reindex(params)
+        err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
+        ax.barh(y + (i - 0.5) * h, d["value"].to_numpy(dtype=float), height=h,
+                xerr=None if err is None or np.isnan(err).all() else err, capsize=3,
+                color=SENSITIVITY_COLORS[key], label=labels[key])
+    ax.set_yticks(y, params)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#222222", lw=0.8)
+    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
+                  else "elementary effect (output units per full range of the parameter)")
+    ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def _level_label(v) -> str:
+    """Tick label of a parameter level: whole numbers as integers, other numbers to four
+    significant digits, other values (JSON text of tables) as they are."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:.4g}"
+    return str(v)
+
+
+def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
+                   xlabel: str | None = None, ylabel: str | None = None,
+                   value_label: str | None = None, title: str | None = None,
+                   fmt: str = "{:.2f}", cmap: str = "viridis") -> Figure:
+    """Heat map of an output over a two-parameter grid: the mean over each cell's runs.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run (e.g. one year of :func:`experiments.tables.annual_by_run`):
+        columns ``x``, ``y`` (the two parameters' values) and ``value``. Rows with the
+        same ``(x, y)`` (replications of a design point) are averaged; a cell without rows
+        is left blank.
+    x, y : str
+        Parameter columns on the horizontal and vertical axes; levels sorted ascending
+        (left to right, bottom to top).
+    value : str
+        Output column averaged per cell, in its own units (e.g. ``share_offshore``, a
+        fraction of ACV; ``tcv_signed_usd_bn``, USD bn per year).
+    xlabel, ylabel, value_label : str, optional
+        Axis and colour-bar labels with units; default the column names.
+    title : str, optional
+        Title; the number of runs per cell is added below it.
+    fmt : str
+        Format of the cell labels (:meth:`str.format`), e.g. ``"{:.0%}"`` for a share.
+    cmap : str
+        Matplotlib colour map.
+
+    Returns
+    -------
+    Figure
+        One axes; its image holds the (n_y, n_x) array of cell means, row 0 = the lowest
+        ``y`` level, i.e. ``runs.pivot_table(index=y, columns=x, values=value)``.
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    """
+    for col in (x, y, value):
+        if col not in runs.columns:
+            raise KeyError(f"heatmap_figure: no column {col!r}")
+    fig, (ax,) = new_figure(figsize=(7.0, 5.0))
+    ax.grid(False)
+    cells = runs.pivot_table(index=y, columns=x, values=value, aggfunc="mean",
+                             dropna=False).sort_index().sort_index(axis=1)
+    counts = runs.groupby([y, x]).size()
+    vals = cells.to_numpy(dtype=float)
+    im = ax.imshow(np.ma.masked_invalid(vals), origin="lower", aspect="auto", cmap=cmap)
+    ax.set_xticks(range(cells.shape[1]), [_level_label(v) for v in cells.columns])
+    ax.set_yticks(range(cells.shape[0]), [_level_label(v) for v in cells.index])
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    finite = vals[np.isfinite(vals)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for i in range(vals.shape[0]):
+        for j in range(vals.shape[1]):
+            if np.isfinite(vals[i, j]):
+                # light text on the dark end of the colour map (viridis: low values)
+                ax.text(j, i, fmt.format(vals[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if vals[i, j] < mid else "black")
+    fig.colorbar(im, ax=ax, label=value_label or value, shrink=0.9)
+    lo, hi = (int(counts.min()), int(counts.max())) if len(counts) else (0, 0)
+    n = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    ax.set_title(f"{title or value}\nmean of {n} run{'s' if hi != 1 else ''} per cell",
+                 fontsize=10)
+    return fig
+
+
+#: Quantile bands of a fan chart: central coverage -> opacity of the band.
+FAN_BANDS = {0.9: 0.18, 0.5: 0.38}
+
+
+def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *,
+                     x: str = "year", published: pd.DataFrame | None = None,
+                     ylabel: str | None = None, title: str | None = None,
+                     color: str = COLORS["tcv"]) -> Figure:
+    """Fan chart: the median over replications of an output over time, with central
+    50 % and 90 % bands; one panel per design point.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        One row per run and time: columns ``x``, ``value`` and ``group``
+        (e.g. :func:`experiments.tables.annual_by_run` restricted to a few design points,
+        with a label per point).
+    value : str
+        Output column, in its own units (e.g. ``tcv_signed_usd_bn``, USD bn per year).
+    group : str, optional
+        Column naming the design point of each run: one panel per value, in order of
+        appearance, sharing the y axis. Default: one panel with every run.
+    x : str
+        Time column (default ``year``).
+    published : DataFrame, optional
+        ``year``, ``value_usd_bn``, ``status``: the published TCV series
+        (:func:`simulation.world.published_market_size`, Statista 189788), drawn as
+        points in every panel; only meaningful when ``value`` is TCV signed per year.
+    ylabel : str, optional
+        y-axis label with units; default the column name.
+    title : str, optional
+        Figure title; each panel's title names its group and number of runs.
+    color : str
+        Colour of the median and its bands.
+
+    Returns
+    -------
+    Figure
+        One axes per group. In each: the median line (``Line2D``, x = the sorted times,
+        y = ``groupby(x)[value].median()``) and, per band of :data:`FAN_BANDS`, a filled
+        area between the quantiles ``(1 - c) / 2`` and ``(1 + c) / 2`` of the runs at
+        each time (pandas' linear interpolation).
+
+    Raises
+    ------
+    KeyError
+        If a column is missing.
+    """
+    for col in (x, value) + ((group,) if group else ()):
+        if col not in runs.columns:
+            raise KeyError(f"fan_chart_figure: no column {col!r}")
+    groups = list(dict.fromkeys(runs[group])) if group else [None]
+    n = max(len(groups), 1)
+    fig, axes = new_figure(ncols=n, sharey=True,
+                           figsize=(min(4.2 * n + 1.0, 13.0), STYLE["figsize"][1]))
+    for ax, g in zip(axes, groups):
+        d = runs if g is None else runs[runs[group] == g]
+        by = d.groupby(x)[value]
+        for cover, alpha in sorted(FAN_BANDS.items(), reverse=True):
+            lo, hi = by.quantile((1 - cover) / 2), by.quantile((1 + cover) / 2)
+            ax.fill_between(lo.index, lo.to_numpy(), hi.to_numpy(), color=color,
+                            alpha=alpha, lw=0, label=f"central {cover:.0%} of runs")
+        med = by.median()
+        ax.plot(med.index, med.to_numpy(), color=color, lw=2, label="median")
+        published_points(ax, published)
+        if x == "year":
+            year_axis(ax)
+        else:
+            ax.set_xlabel(x)
+        if (d[value] >= 0).all():
+            ax.set_ylim(bottom=0)
+        runs_n = d["run_id"].nunique() if "run_id" in d else int(by.size().max())
+        ax.set_title(f"{'' if g is None else f'{g}: '}{runs_n} runs", fontsize=9)
+    axes[0].set_ylabel(ylabel or value)
+    axes[0].legend(frameon=False, fontsize=7, loc="upper left")
+    fig.suptitle(title or f"{value}: median and central 50 % / 90 % of runs")
+    return fig
+
+
+# ------------------------------------------------------------------ validation
+@dataclass
+class ReplicationPanel:
+    """One panel of a validation figure: a statistic per replication and category.
+
+    Attributes
+    ----------
+    title : str
+    labels : list of str, length k
+        Categories on the x axis (arms of an experiment, groups of firms, processes).
+    values : ndarray, shape (replications, k)
+        The statistic of each replication in each category (NaN = not observed). With
+        common random numbers, a row is one replication seed in every category.
+    ylabel : str
+    zero_line : bool
+        Draw a line at y = 0 (for differences).
+    rotate : bool
+        Rotate long category labels.
+    """
+
+    title: str
+    labels: list[str]
+    values: np.ndarray
+    ylabel: str
+    zero_line: bool = False
+    rotate: bool = False
+
+
+def replication_panels_figure(panels: list[ReplicationPanel], title: str | None = None,
+                              level: float = 0.95) -> Figure:
+    """Validation figure: per panel, the mean of each category with its confidence interval.
+
+    Each replication is drawn as faint points joined across categories (the pairing of
+    common random numbers); the mean over replications is a bar-free marker with a
+    Student-t interval at ``level`` (default 95 %).
+
+    Parameters
+    ----------
+    panels : list of ReplicationPanel
+    title : str, optional
+        Figure title.
+    level : float
+        Confidence level of the intervals.
+    """
+    from scipy import stats
+
+    fig, axes = new_figure(ncols=len(panels), figsize=(
+        max(4.2 * len(panels), 6.0), 4.2 if not any(p.rotate for p in panels) else 5.2))
+    for ax, p in zip(axes, panels):
+        v = np.asarray(p.values, float)
+        x = np.arange(v.shape[1])
+        for row in v:
+            ax.plot(x, row, "-o", color=COLORS["captive"], alpha=0.25, lw=0.8, ms=2.5)
+        n = np.isfinite(v).sum(axis=0)
+        with np.errstate(all="ignore"):
+            mean = np.nanmean(v, axis=0)
+            se = np.nanstd(v, axis=0, ddof=1) / np.sqrt(n)
+        half = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * se, 0.0)
+        ax.errorbar(x, mean, yerr=half, fmt="o", color=COLORS["acv"], ms=6, capsize=4, lw=2,
+                    label=f"mean, {level:.0%} CI", zorder=3)
+        if p.zero_line:
+            ax.axhline(0.0, color=COLORS["published"], lw=0.8)
+        ax.set_xticks(x, p.labels, rotation=40 if p.rotate else 0,
+                      ha="right" if p.rotate else "center", fontsize=8)
+        ax.set_xlim(-0.5, len(x) - 0.5)
+        ax.set_ylabel(p.ylabel)
+        ax.set_title(p.title, fontsize=9)
+    axes[0].legend(frameon=False, fontsize=8, loc="best")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: np.ndarray,
+                              threshold: np.ndarray | None = None) -> Figure:
+    """Summary of a validation report: each claim's signed t statistic.
+
+    Parameters
+    ----------
+    labels : list of str, length n
+        Claim names.
+    t_values : ndarray, shape (n,)
+        Mean effect / standard error, signed so that positive = the predicted direction
+        (clipped to +/- 50 for display).
+    passed : ndarray of bool, shape (n,)
+    threshold : ndarray, shape (n,), optional
+        The t value each claim needed to pass (the Student-t quantile); drawn as ticks.
+    """
+    fig, (ax,) = new_figure(figsize=(8.0, 0.35 * len(labels) + 1.5))
+    y = np.arange(len(labels))[::-1]
+    t = np.clip(np.nan_to_num(np.asarray(t_values, float)), -50, 50)
+    colors = [COLORS["nearshore"] if ok else COLORS["offshore"] for ok in passed]
+    ax.barh(y, t, color=colors)
+    if threshold is not None:
+        ax.plot(threshold, y, "|", color=COLORS["published"], ms=12, mew=2,
+                label="needed to pass (95 % CI)")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.axvline(0.0, color=COLORS["published"], lw=0.8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("effect / standard error, positive = predicted direction")
+    ax.set_title("Validation: every claim")
+    return fig
+
+
+# ------------------------------------------------------------------ reproduction
+def growth_figure(growth_band: pd.DataFrame, published: pd.DataFrame | None = None,
+                  mark_year: int | None = 2017) -> Figure:
+    """Year-on-year growth of TCV signed: model median and 90 % band, published points.
+
+    Parameters
+    ----------
+    growth_band : DataFrame
+        ``year``, ``median``, ``lo``, ``hi``: growth over the previous year, fraction.
+    published : DataFrame, optional
+        ``year``, ``growth`` (fraction) of the published series.
+    mark_year : int, optional
+        Year whose change is marked (default 2017: USD 12 bn more than 2016).
+    """
+    fig, (ax,) = new_figure()
+    ax.fill_between(growth_band["year"], growth_band["lo"], growth_band["hi"],
+                    color=COLORS["band"], alpha=0.2, lw=0, label="model, 90 % band")
+    ax.plot(growth_band["year"], growth_band["median"], color=COLORS["tcv"], lw=2,
+            label="model median")
+    if published is not None:
+        p = published.dropna(subset=["growth"])
+        ax.plot(p["year"], p["growth"], "o", color=COLORS["published"],
+                label="published (Statista 189788)")
+    if mark_year is not None:
+        ax.axvspan(mark_year - 1, mark_year, color=COLORS["captive"], alpha=0.15,
+                   label=f"{mark_year - 1}->{mark_year}")
+    ax.axhline(0, color="#222222", lw=0.8)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("year")
+    ax.set_ylabel("growth of TCV signed over the previous year")
+    ax.set_title("Year-on-year growth")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    return fig
+
+
+def counterfactual_figure(with_band: pd.DataFrame, without_band: pd.DataFrame,
+                          country_share: pd.DataFrame, event_year: int) -> Figure:
+    """A policy event against its counterfactual (e.g. the 2018 US tax cut).
+
+    Left: ACV of active contracts (USD bn), median and 90 % band, with and without the
+    event. Right: share of ACV won by vendors of the country concerned (columns
+    ``usa_vendor_share`` and ``usa_vendor_share_no_cut``).
+    """
+    fig, (a1, a2) = new_figure(ncols=2)
+    for band_, color, label in ((with_band, COLORS["tcv"], "with the tax cut"),
+                                (without_band, COLORS["acv"], "without (counterfactual)")):
+        a1.fill_between(band_["year"], band_["lo"], band_["hi"], color=color, alpha=0.15, lw=0)
+        a1.plot(band_["year"], band_["median"], color=color, lw=2, label=label)
+    a2.plot(country_share["year"], country_share["usa_vendor_share"], color=COLORS["tcv"],
+            lw=2, label="with the tax cut")
+    a2.plot(country_share["year"], country_share["usa_vendor_share_no_cut"],
+            color=COLORS["acv"], lw=2, ls="--", label="without")
+    for ax in (a1, a2):
+        ax.axvline(event_year, color="#222222", lw=0.8, ls=":")
+        ax.set_xlabel("year")
+        ax.legend(frameon=False, fontsize=8, loc="upper left")
+    a1.set_ylabel("ACV of active contracts, USD bn")
+    a1.set_title(f"Market ACV, {event_year} US tax cut vs none")
+    a2.set_ylabel("share of ACV won by US vendors")
+    a2.set_title("US vendors' share")
+    return fig
