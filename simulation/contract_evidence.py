@@ -39,7 +39,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from simulation.market import MODE_VENDOR
+from agents.firms import MODE_VENDOR
 from simulation.world import DATA_DIR
 
 #: Quarterly columns the measures need.
@@ -124,10 +124,10 @@ def state_measures(model) -> dict[str, float]:
 
     - ``firm_share_early_terminated``: among the firms that have ever outsourced
       (experience > 0), the share with at least one early termination since the spin-up
-      start (the cumulative counter ``firm_n_early_term``; Deloitte 2012: 48 % of
+      start (the cumulative counter ``firms.n_early_term``; Deloitte 2012: 48 % of
       respondents);
     - ``firm_share_backsourced``: ... the share that has taken work back in-house at least
-      once (``firm_n_backsourced``; Deloitte 2005: 25 % of participants);
+      once (``firms.n_backsourced``; Deloitte 2005: 25 % of participants);
     - ``contract_share_no_saving``: the share of active vendor contracts whose realised
       all-in annual cost (at signing) is at least today's in-house labour cost of their
       hours, the comparison of the poor-value rule without its tolerance (Deloitte 2005:
@@ -138,18 +138,17 @@ def state_measures(model) -> dict[str, float]:
     length. A simulated firm runs every process, so it holds many more contracts than a
     survey respondent reports on; firm shares are upper bounds for that reason.
     """
-    ever = model.firm_experience > 0
+    firms = model.firms
+    ever = firms.experience > 0
     out = {"firm_share_early_terminated": float("nan"), "firm_share_backsourced": float("nan"),
            "contract_share_no_saving": float("nan")}
     if ever.any():
-        out["firm_share_early_terminated"] = float((model.firm_n_early_term[ever] > 0).mean())
-        out["firm_share_backsourced"] = float((model.firm_n_backsourced[ever] > 0).mean())
-    vi = np.flatnonzero(model.p_mode == MODE_VENDOR)
+        out["firm_share_early_terminated"] = float((firms.n_early_term[ever] > 0).mean())
+        out["firm_share_backsourced"] = float((firms.n_backsourced[ever] > 0).mean())
+    vi = np.flatnonzero(firms.mode == MODE_VENDOR)
     if len(vi):
-        w, sc = model.world, model.scenario_config
-        inhouse = model.p_hours[vi] * w.labour_cost[model.p_home[vi], model.year_index] \
-            * w.processes.wage_multiplier[model.p_process[vi]] * sc.labour.cost_to_wage_ratio
-        out["contract_share_no_saving"] = float((model.p_true[vi] >= inhouse).mean())
+        inhouse = firms.inhouse_labour_cost(vi, model.context.year_index)
+        out["contract_share_no_saving"] = float((firms.true_cost[vi] >= inhouse).mean())
     return out
 
 

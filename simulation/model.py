@@ -18,8 +18,8 @@ import mesa
 
 from agents.firms import Firms
 from agents.vendors import Vendors
-from simulation.collector import (acv_by_country_frame, annual_frame, make_datacollector,
-                                  quarter_flows, quarterly_frame)
+from simulation.collector import (acv_by_country_frame, annual_frame, bilateral_flows_frame,
+                                  make_datacollector, quarter_flows, quarterly_frame)
 from simulation.config import Scenario, load_scenario
 from simulation.context import QuarterContext, quarter_index
 from simulation.market import ReviewDraws, clear_market
@@ -163,7 +163,7 @@ class BPOModel(mesa.Model):
         three uniforms per pair, the reviews' draws, then the vendors' entry draws."""
         firms, vendors, rng = self.firms, self.vendors, self.rng
         sc, w = self.scenario_config, self.world
-        ctx = QuarterContext.of(self.t, self.first_year, sc)                # 1. context
+        ctx = QuarterContext.of(self.t, self.first_year, sc, w)             # 1. context
         vendors.receive_capacity(ctx.t)                                     # 2. arrivals
         u_breach, u_term, u_review = firms.draw_uniforms(rng)               # 3. draws
         in_force = firms.in_force()
@@ -217,6 +217,13 @@ class BPOModel(mesa.Model):
     def acv_by_country(self):
         """Long table ``year``, ``vendor_iso3``, ``acv_usd_bn`` (annual mean of quarters)."""
         return acv_by_country_frame(self)
+
+    def bilateral_flows(self):
+        """Annual flows by buyer home x vendor country x process group: ``year``,
+        ``home_iso3``, ``vendor_iso3``, ``process_group``, ``acv_usd_bn``, ``hours``,
+        ``n_contracts``, ``captive_value_usd_bn``, ``captive_hours``
+        (:func:`simulation.collector.bilateral_flows_frame`; ``flows_bilateral.csv``)."""
+        return bilateral_flows_frame(self)
 
     def firm_table(self):
         """One row per firm at the end of each reported year (needs ``agent_tables=True``).

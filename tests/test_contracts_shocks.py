@@ -10,7 +10,7 @@ import pytest
 from simulation import mechanisms as mech
 from simulation.config import ConfigError, load_scenario
 from simulation.contract_evidence import (compare_with_evidence, contract_measures,
-                                          load_contract_evidence)
+                                          load_contract_evidence, state_measures)
 from simulation.world import Processes, World
 
 NAMES = ["accounting", "it_services", "customer_service"]
@@ -170,3 +170,132 @@ def test_wage_convergence_closes_the_log_gap():
     assert np.log(10 / out[0, 2]) == pytest.approx((1 - closed) * np.log(10.0))
     assert np.all(out[1] == 20.0) and np.all(out[2] == 4.0)  # above frontier / not selected
     assert np.all(lc[0] == 1.0)                          # input unchanged
+
+
+# ---------------------------------------------------------------- the mechanisms in the model
+from simulation.model import BPOModel  # noqa: E402
+
+DEFAULT_SHOCKS = [dict(year=2009, quarter=1, depth=0.15, recovery_quarters=8),
+                  dict(year=2020, quarter=2, depth=0.10, recovery_quarters=4)]
+SEEDS = range(1, 9)
+N_FIRMS, END = 1000, 2016
+
+
+def _run(seed, n_firms=N_FIRMS, end_year=END, **kw):
+    m = BPOModel(n_firms=n_firms, end_year=end_year, rng=seed, **kw)
+    m.run_for(m.n_quarters)
+    return m
+
+
+def _t(d):
+    d = np.asarray(d, float)
+    return d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+
+
+@pytest.fixture(scope="module")
+def base_runs():
+    """The default scenario at 1,000 firms to 2016, seeds 1-8 (common random numbers)."""
+    return {s: _run(s) for s in SEEDS}
+
+
+def test_early_termination_columns_add_up():
+    m = _run(3, n_firms=300, end_year=2012)
+    q = m.quarterly()
+    causes = q[["n_early_term_poor_value", "n_early_term_breach", "n_early_term_vendor_exit"]]
+    assert (causes.sum(axis=1) == q["n_terminations"]).all()
+    assert q["n_terminations"].sum() > 0 and (causes.sum() > 0).all()
+    after = q["n_backsourced_after_early_term"]
+    assert (after <= q["n_terminations"]).all() and (after <= q["n_backsourced"]).all()
+    assert after.sum() > 0
+    # the firms' counters run from the spin-up start, so they hold at least the reported
+    assert m.firms.n_early_term.sum() >= q["n_terminations"].sum()
+    assert m.firms.n_backsourced.sum() >= q["n_backsourced"].sum()
+    st = state_measures(m)
+    assert all(0.0 <= v <= 1.0 for v in st.values())
+    cm = contract_measures(q, 2001, 2012)
+    assert 0 < cm["early_termination_share_two_years"] < 1
+
+
+def test_shocks_targeting_everything_give_identical_results():
+    every = [dict(s, processes=["ito", "bpo"], home=sorted(load_scenario()
+                                                           .population.buyer_home_weights))
+             for s in DEFAULT_SHOCKS]
+    a = _run(5, n_firms=200, end_year=2011).quarterly()
+    b = _run(5, n_firms=200, end_year=2011, shocks=every).quarterly()
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_bpo_only_shock_lowers_bpo_tcv_not_ito(base_runs):
+    shock = DEFAULT_SHOCKS + [dict(year=2012, quarter=1, depth=0.5, recovery_quarters=8,
+                                   processes="bpo")]
+    d_bpo, d_ito = [], []
+    for s, base in base_runs.items():
+        a = base.annual().set_index("year").loc[[2012, 2013]]
+        b = _run(s, shocks=shock).annual().set_index("year").loc[[2012, 2013]]
+        d_bpo.append(np.log(b["tcv_signed_bpo_usd_bn"].sum() / a["tcv_signed_bpo_usd_bn"].sum()))
+        ito = [(x["tcv_signed_usd_bn"] - x["tcv_signed_bpo_usd_bn"]).sum() for x in (a, b)]
+        d_ito.append(np.log(ito[1] / ito[0]))
+    assert _t(d_bpo) < -2
+    assert _t(d_ito) > -2  # ITO not lowered beyond noise
+
+
+def test_home_country_shock_hits_that_homes_flows(base_runs):
+    shock = DEFAULT_SHOCKS + [dict(year=2012, quarter=1, depth=0.5, recovery_quarters=8,
+                                   home=["USA"])]
+
+    def hours(m, home):
+        f = m.bilateral_flows()
+        return f[f["year"].isin([2012, 2013]) & (f["home_iso3"] == home)]["hours"].sum()
+
+    d_us, d_rest = [], []
+    for s, base in base_runs.items():
+        m = _run(s, shocks=shock)
+        d_us.append(np.log(hours(m, "USA") / hours(base, "USA")))
+        d_rest.append(np.log(hours(m, "GBR") / hours(base, "GBR")))
+    assert _t(d_us) < -2
+    assert _t(d_rest) > -2
+
+
+def test_wage_convergence_lever_raises_indian_labour_cost_and_lowers_its_share(base_runs):
+    """Gap-closing convergence (Barro & Sala-i-Martin 1992) at 0.03 per year, 2000-2016."""
+    lever = {s: _run(s, wage_convergence_rate=0.03) for s in SEEDS}
+    w0, w1 = base_runs[1].world, lever[1].world
+    ind, mex = w0.index("IND"), w0.index("MEX")
+    rise = w1.labour_cost[:, w0.yi(2016)] / w0.labour_cost[:, w0.yi(2016)]
+    assert rise[ind] > rise[mex] > 1.0 and rise[w0.index("USA")] == 1.0
+
+    def india_share(m):
+        f = m.bilateral_flows()
+        f = f[f["year"] >= 2012]
+        return f[f["vendor_iso3"] == "IND"]["hours"].sum() / f["hours"].sum()
+
+    d = [india_share(lever[s]) - india_share(base_runs[s]) for s in SEEDS]
+    assert _t(d) < -2
+
+
+def test_bilateral_flows_add_up_to_the_market(base_runs):
+    m = base_runs[1]
+    f = m.bilateral_flows()
+    a = m.annual().set_index("year")
+    assert np.allclose(f.groupby("year")["acv_usd_bn"].sum(), a["market_acv_usd_bn"])
+    assert set(f["process_group"]) <= {"bpo_back", "bpo_front", "ito_back", "ito_front"}
+    assert (f[["acv_usd_bn", "hours", "n_contracts"]] >= 0).all().all()
+    # the contracted hours of vendor work are positive wherever there is ACV
+    assert ((f["acv_usd_bn"] > 0) == (f["hours"] > 0)).all()
+
+
+def test_oracle_bit_identical_under_a_confined_shock():
+    """A shock by process group and home country: the model and the agent-by-agent oracle
+    agree bit for bit."""
+    from oracle_agents import AgentByAgentModel
+
+    kw = dict(n_firms=120, end_year=2003, spinup_years=4,
+              shocks=[dict(year=2001, quarter=1, depth=0.4, recovery_quarters=6,
+                           processes="front", home=["USA", "GBR"])])
+    a = BPOModel(rng=4, **kw)
+    a.run()
+    b = AgentByAgentModel(rng=4, **kw)
+    b.run()
+    pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
+    pd.testing.assert_frame_equal(a.bilateral_flows(), b.bilateral_flows(), check_exact=True)
+    assert a.quarterly()["tcv_signed_usd_bn"].sum() > 0
