@@ -46,7 +46,8 @@ class BPOModel(mesa.Model):
     backlash_intensity : float, optional
         Backlash cost of customer-facing offshore work, x in-house cost (default 0.10).
     offshore_labour_cost_growth : float, optional
-        Extra labour-cost growth in non-buyer countries, per year (default 0).
+        Extra labour-cost growth in every low-cost vendor country (buyer homes such as
+        India included; see ``labour.low_cost_threshold``), per year (default 0).
     captives_enabled : bool, optional
         Allow captive centres (default False).
     agent_tables : bool
