@@ -329,18 +329,21 @@ class Firms:
         (shape ``(n_pairs,)``) is below ``breach_termination_prob``; after
         ``poor_value_quarters`` quarters in a row of poor value (realised all-in cost above
         today's in-house labour cost x (1 + ``poor_value_tolerance``)); or when its vendor
-        has exited (orphaned). Otherwise it ends at expiry. Each early ending gets one
-        cause (:func:`mechanisms.early_termination_cause`: vendor exit, then breach, then
-        poor value). Updates the poor-value counters, the count of ended contracts and
-        the firms' counts of early terminations (``n_early_term``).
+        has exited (orphaned). Otherwise it ends at expiry. Updates the poor-value
+        counters and the count of ended contracts.
+
+        Each early ending gets one cause (:func:`mechanisms.early_termination_cause`:
+        vendor exit, then breach, then poor value), and counts in its firm's
+        ``n_early_term``.
         """
-        sc = self.scenario
+        sc, w, pr = self.scenario, self.world, self.world.processes
         vi = in_force.vendor_pairs
         breached = np.zeros(self.n_pairs, dtype=bool)
         breached[breaches.pairs] = True
         term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
         # the counter is 0 off contract: every pair leaving a contract is reset when reviewed
-        inhouse_now = self.inhouse_labour_cost(vi, ctx.year_index)
+        inhouse_now = self.hours[vi] * w.labour_cost[self.pair_home[vi], ctx.year_index] \
+            * pr.wage_multiplier[self.process[vi]] * sc.labour.cost_to_wage_ratio
         poor = self.true_cost[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
         n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
         self.poor_quarters[vi] = n_poor
@@ -355,15 +358,6 @@ class Firms:
         return Endings(pairs=ei, expired=expired[ending], vendor=self.vendor[ei],
                        hours=self.hours[ei], n_terminated=int(terminated.sum()),
                        cause=cause[ending])
-
-    def inhouse_labour_cost(self, pairs: np.ndarray, year_index: int) -> np.ndarray:
-        """Today's in-house labour cost of the pairs' outsourced hours, USD/year, shape
-        (n,): hours x home labour cost x wage multiplier x cost-to-wage ratio (the
-        benchmark of the poor-value rule, ODD §7.9)."""
-        w = self.world
-        return self.hours[pairs] * w.labour_cost[self.pair_home[pairs], year_index] \
-            * w.processes.wage_multiplier[self.process[pairs]] \
-            * self.scenario.labour.cost_to_wage_ratio
 
     def due_reviews(self, in_force: InForce, endings: Endings, u_review: np.ndarray,
                     ctx: QuarterContext) -> DueReviews:

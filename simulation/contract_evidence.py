@@ -147,7 +147,11 @@ def state_measures(model) -> dict[str, float]:
         out["firm_share_backsourced"] = float((firms.n_backsourced[ever] > 0).mean())
     vi = np.flatnonzero(firms.mode == MODE_VENDOR)
     if len(vi):
-        inhouse = firms.inhouse_labour_cost(vi, model.context.year_index)
+        # the benchmark of the poor-value rule (Firms.end_contracts): today's in-house
+        # labour cost of the contract's hours
+        w, sc = model.world, model.scenario_config
+        inhouse = firms.hours[vi] * w.labour_cost[firms.pair_home[vi], model.context.year_index] \
+            * w.processes.wage_multiplier[firms.process[vi]] * sc.labour.cost_to_wage_ratio
         out["contract_share_no_saving"] = float((firms.true_cost[vi] >= inhouse).mean())
     return out
 
