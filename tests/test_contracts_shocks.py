@@ -299,3 +299,14 @@ def test_oracle_bit_identical_under_a_confined_shock():
     pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
     pd.testing.assert_frame_equal(a.bilateral_flows(), b.bilateral_flows(), check_exact=True)
     assert a.quarterly()["tcv_signed_usd_bn"].sum() > 0
+
+
+def test_measure_compares_a_small_run_with_the_evidence():
+    from simulation.contract_evidence import measure
+
+    df = measure(None, seeds=[1, 2], n_firms=150, first_year=2001, survey_year=2004)
+    ev = df[df["source_id"] != "model"]
+    assert len(ev) == len(load_contract_evidence())
+    assert ev["model_value"].between(0, 1).all() and (ev["model_sd"] >= 0).all()
+    assert {"breach_share_of_early_terminations",
+            "vendor_exit_share_of_early_terminations"} <= set(df["metric"])
