@@ -216,12 +216,8 @@ class DecisionConfig(_Section):
         "assumption: the bias falls as exp(-experience / scale); experience counts the "
         "firm's years of outsourced process-quarters", gt=0, le=1000)
     poor_value_tolerance: float = P(
-        0.0, "fraction", "a contract is poor value in a quarter when its realised all-in cost "
-        "exceeds the in-house cost by more than this. 0: no saving is poor value, the rule of "
-        "Deloitte Consulting (2005, 'Calling a Change in the Outsourcing Market'), whose "
-        "participants took functions back in-house on finding they could be done at a lower "
-        "cost internally (44 % saw no cost savings; simulation/data/contract_evidence.csv)",
-        ge=0, le=10)
+        0.15, "fraction", "assumption: a contract is poor value in a quarter when its realised "
+        "all-in cost exceeds the in-house cost by more than this", ge=0, le=10)
     poor_value_quarters: int = P(
         4, "quarters", "assumption: consecutive poor-value quarters before early termination",
         ge=1, le=400)
