@@ -62,10 +62,7 @@ EXPECTED = {
         "higher fixed cost concentrates offshoring among the largest firms": PASS,
     },
     "specificity": {
-        # full size -0.0251 [-0.0287, -0.0215] with poor_value_tolerance 0 (issue #12); at
-        # the quick size (2000-2008) more poor-value endings, whose back-sourcing costs rise
-        # with specificity too, leave the interval covering zero
-        "higher asset specificity lowers outsourcing": WEAK,
+        "higher asset specificity lowers outsourcing": PASS,
     },
     "tax": {
         "lower tax in a vendor country raises its share of work": FAIL,
