@@ -431,8 +431,9 @@ class Scenario(_Section):
                                self.population.buyer_home_weights),
                               ("vendors.vendor_country_weights",
                                self.vendors.vendor_country_weights)):
-            if any(not math.isfinite(w) or w < 0 for w in weights.values()):
-                raise ValueError(f"{name}: weights must be finite and >= 0")
+            # relative weights; the bound keeps weight x (1 + 10 x share) finite (entry)
+            if any(not math.isfinite(w) or not 0 <= w <= 1e9 for w in weights.values()):
+                raise ValueError(f"{name}: weights must be finite, in [0, 1e9]")
             if sum(weights.values()) <= 0:
                 raise ValueError(f"{name}: at least one weight must be > 0")
         for name, mapping, lo, hi in (

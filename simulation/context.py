@@ -6,7 +6,7 @@ populations' rules, the market and the collector.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -56,7 +56,7 @@ class QuarterContext:
     mean_term_years: float
     demand: float
     growth: float
-    demand_by_review: np.ndarray | None = None
+    demand_by_review: np.ndarray | None = field(default=None, compare=False)
 
     def demand_at(self, home, process):
         """Demand multiplier of reviews at buyer home ``home`` and process ``process``
