@@ -10,6 +10,7 @@ import pytest
 
 from conftest import bposim_exe, run_cli
 from simulation.atomic import COMPLETE_MARKER
+from simulation.output import RESULTS_FORMAT_VERSION
 from simulation.results import ResultsError, load_run
 
 LONG = ["run", "--firms", "3000", "--end-year", "2290", "--quiet"]
@@ -89,7 +90,8 @@ def finished(tmp_path_factory):
 def test_load_run(finished):
     r = load_run(finished)
     assert list(r.annual["year"]) == [2000, 2001, 2002, 2003]
-    assert r.manifest["results_format_version"] == 1
+    assert r.manifest["results_format_version"] == RESULTS_FORMAT_VERSION == 2
+    assert {"home_iso3", "vendor_iso3", "process_group"} <= set(r.flows_bilateral.columns)
 
 
 def test_results_from_another_format_version_fail_naming_it(finished, tmp_path):
