@@ -26,6 +26,7 @@ _CLASSES = {
     errno.EDQUOT: ("disk quota exceeded", "free some space or raise the quota"),
     errno.ENOTDIR: ("a part of the path is a file, not a folder", "give another path"),
     errno.EISDIR: ("is a folder where a file was expected", "give another path"),
+    errno.EEXIST: ("a part of the path is a file, not a folder", "give another path"),
     errno.ENOENT: ("no such file or folder", "check the path"),
     errno.ENAMETOOLONG: ("a name in the path is too long", "give a shorter path"),
     errno.ELOOP: ("too many levels of symbolic links", "check the path"),
@@ -69,13 +70,11 @@ def faults_named(path: str | Path, then: str = "") -> Iterator[None]:
     """Turn an :class:`OSError` with an errno raised in the block into an
     :class:`EnvironmentFault` naming ``path``.
 
-    ``FileExistsError`` passes through (the output checks of :mod:`simulation.atomic`
-    raise it on purpose), and so do errors without an errno (e.g. timeouts).
+    Errors without an errno pass through: those raised on purpose with a message (such
+    as :class:`simulation.atomic.OutputExistsError`) and timeouts.
     """
     try:
         yield
-    except FileExistsError:
-        raise
     except OSError as err:
         if err.errno is None:
             raise
