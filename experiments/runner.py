@@ -14,8 +14,16 @@ one at a time, so only the run that kills its worker is recorded as failed. The 
 status is 0 when every run is ``ok``, 1 when some failed or timed out, 130 when
 interrupted (2 for bad input, from the CLI).
 
+Faults of the file system are not failures of runs: a full disk, a missing permission
+or a damaged folder stops the session with one
+:class:`~simulation.faults.EnvironmentFault` line naming the folder, and the runs not yet
+stored are run on resume.
+
 Two sweeps on the same folder at once are prevented by an exclusive lock
-(:func:`experiments.storage.sweep_lock`).
+(:func:`experiments.storage.sweep_lock`). The folder's state and spec hash are read
+before planning (so that mistakes are reported before anything is written) and again
+once the lock is held, so that a sweep that started meanwhile is never taken over. A
+sweep plans at most :data:`experiments.spec.MAX_RUNS` runs unless ``--allow-large``.
 """
 
 from __future__ import annotations
@@ -416,7 +424,7 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     except ExecutorError as err:
         raise SweepError(str(err)) from None
     try:
-        with faults_named(f"--out {sweep_dir}", then=_RESUME):
+        with faults_named(f"--out {sweep_dir}", sweep_dir, then=_RESUME):
             sweep_dir.mkdir(parents=True, exist_ok=True)
             with storage.sweep_lock(sweep_dir):
                 plan, manifest = _recheck(loaded, sweep_dir, plan, manifest, opts.force)

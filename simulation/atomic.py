@@ -146,7 +146,7 @@ def atomic_dir(final: str | Path) -> Iterator[Path]:
         Ctrl-C or SIGTERM during the final rename: ``final`` is complete.
     """
     final = Path(final)
-    with faults_named(f"--out {final}", then="run the same command again"):
+    with faults_named(f"--out {final}", final.parent, then="run the same command again"):
         check_output_dir(final)
         final.parent.mkdir(parents=True, exist_ok=True)
         lock = final.parent / f".{final.name}.lock"

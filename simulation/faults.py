@@ -10,6 +10,7 @@ to that line; :func:`faults_named` applies it to everything a block does to one 
 from __future__ import annotations
 
 import errno
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -66,9 +67,20 @@ def classify(err: OSError, path: str | Path | None = None, then: str = "") -> En
 
 
 @contextmanager
-def faults_named(path: str | Path, then: str = "") -> Iterator[None]:
+def faults_named(label: str, scope: str | Path, then: str = "") -> Iterator[None]:
     """Turn an :class:`OSError` with an errno raised in the block into an
-    :class:`EnvironmentFault` naming ``path``.
+    :class:`EnvironmentFault`.
+
+    Parameters
+    ----------
+    label : str
+        How the line names the output, e.g. ``"--out results/run"``: used for errors on
+        files inside ``scope`` (or without a file name, e.g. a write to a full disk).
+    scope : path
+        The folder that holds the output and its temporary files; an error on a file
+        elsewhere names that file.
+    then : str
+        What follows the fix (see :func:`classify`).
 
     Errors without an errno pass through: those raised on purpose with a message (such
     as :class:`simulation.atomic.OutputExistsError`) and timeouts.
@@ -78,7 +90,9 @@ def faults_named(path: str | Path, then: str = "") -> Iterator[None]:
     except OSError as err:
         if err.errno is None:
             raise
-        raise classify(err, path, then) from None
+        inside = err.filename is None or Path(os.fsdecode(err.filename)).resolve() \
+            .is_relative_to(Path(scope).resolve())
+        raise classify(err, label if inside else None, then) from None
 
 
 __all__ = ["EnvironmentFault", "DamagedFolder", "classify", "faults_named", "NO_SPACE"]
