@@ -424,7 +424,7 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     except ExecutorError as err:
         raise SweepError(str(err)) from None
     try:
-        with faults_named(f"--out {sweep_dir}", sweep_dir, then=_RESUME):
+        with faults_named(f"--out {sweep_dir}", sweep_dir.parent, then=_RESUME):
             sweep_dir.mkdir(parents=True, exist_ok=True)
             with storage.sweep_lock(sweep_dir):
                 plan, manifest = _recheck(loaded, sweep_dir, plan, manifest, opts.force)
