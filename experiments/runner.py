@@ -221,6 +221,11 @@ def _inspect(sweep_dir: Path) -> dict | None:
     return storage.read_manifest(sweep_dir)
 
 
+def _refused(manifest: dict | None, loaded: LoadedSpec, force: bool) -> bool:
+    """True if the folder holds a sweep of another spec, and not ``force``."""
+    return manifest is not None and manifest["spec_hash"] != loaded.spec_hash() and not force
+
+
 def prepare(loaded: LoadedSpec, sweep_dir: Path, force: bool = False
             ) -> tuple[Plan, dict | None]:
     """Check the folder against the spec and build the plan; writes nothing.
@@ -244,7 +249,7 @@ def prepare(loaded: LoadedSpec, sweep_dir: Path, force: bool = False
         entropy = int(manifest["seed_entropy"])
     else:
         entropy = root_entropy(seed)
-    if manifest is not None and manifest["spec_hash"] != loaded.spec_hash() and not force:
+    if _refused(manifest, loaded, force):
         raise SweepError(
             f"--out: the spec changed since the sweep in {echo(sweep_dir, 160)} was started "
             f"(spec hash {manifest['spec_hash'][:12]} -> {loaded.spec_hash()[:12]}); use "
@@ -260,7 +265,7 @@ def _recheck(loaded: LoadedSpec, sweep_dir: Path, plan: Plan, seen: dict | None,
     manifest = _inspect(sweep_dir)
     if manifest == seen:
         return plan, manifest
-    if manifest is not None and manifest["spec_hash"] != loaded.spec_hash() and not force:
+    if _refused(manifest, loaded, force):
         raise SweepError(
             f"--out: another sweep (spec hash {manifest['spec_hash'][:12]}) was started in "
             f"{echo(sweep_dir, 160)} while this one (spec hash {loaded.spec_hash()[:12]}) "

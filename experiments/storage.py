@@ -232,17 +232,14 @@ def read_table(path: Path, **kw) -> pa.Table:
     simulation.faults.DamagedFolder
         The file is missing or is not a readable Parquet file.
     """
-    try:
-        return pq.read_table(path, **kw)
-    except FileNotFoundError:
-        raise _damaged(path, "is missing") from None
-    except pa.ArrowException as err:
-        raise _damaged(path, f"is not a readable Parquet file ({echo(err, 80)})") from None
+    return _read(pq.read_table, path, **kw)
 
 
-def _read_schema(path: Path) -> pa.Schema:
+def _read(reader: Callable, path: Path, **kw):
+    """``reader(path, **kw)`` (a :mod:`pyarrow.parquet` reader) with a missing or
+    unreadable file reported as a damaged folder."""
     try:
-        return pq.read_schema(path)
+        return reader(path, **kw)
     except FileNotFoundError:
         raise _damaged(path, "is missing") from None
     except pa.ArrowException as err:
@@ -381,7 +378,7 @@ def load_sweep(sweep_dir: str | Path, timeseries: bool = True) -> SweepData:
         ts = _read_timeseries(sweep_dir, keep)
     runs = keep.drop(columns="_part").sort_values("run_id").reset_index(drop=True)
     if runs.empty:
-        runs = runs_schema(_read_schema(sweep_dir / PLAN)).empty_table().to_pandas()
+        runs = runs_schema(_read(pq.read_schema, sweep_dir / PLAN)).empty_table().to_pandas()
     return SweepData(runs=runs, timeseries=ts, plan=plan, manifest=read_manifest(sweep_dir))
 
 
@@ -524,7 +521,7 @@ def repair(sweep_dir: Path, plan_rows: dict[int, dict], drop_failed: bool = Fals
     drops: dict[str, set[int]] = defaultdict(set)
     if runs_schema_expected is not None:
         for p in _parts(sweep_dir, RUNS_DIR):
-            if not _read_schema(p).equals(runs_schema_expected):
+            if not _read(pq.read_schema, p).equals(runs_schema_expected):
                 ids = read_table(p, columns=["run_id"]).column("run_id").to_pylist()
                 drops[p.name].update(ids)
                 out["stale"] += len(ids)

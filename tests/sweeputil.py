@@ -107,9 +107,7 @@ def fault_env(faults: dict, tmp: Path) -> dict:
     process of the sweep (coordinator, fork server, pool workers); nothing in bposim
     knows about it.
     """
-    d = tmp / "fault"
-    d.mkdir(exist_ok=True)
-    (d / "sitecustomize.py").write_text(f'''
+    return sitecustomize_env(tmp / "fault", f'''
 import os
 from simulation.model import BPOModel
 _FAULTS = {faults!r}
@@ -123,8 +121,15 @@ def _faulty(self):
     return _orig(self)
 BPOModel._advance_quarter = _faulty
 ''')
+
+
+def sitecustomize_env(folder: Path, code: str) -> dict:
+    """Environment whose Python processes run ``code`` at start-up: it is written as
+    ``folder/sitecustomize.py``, and ``folder`` is put first on PYTHONPATH."""
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(code)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(d), str(ROOT)]
+    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)]
                                         + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
                                            else []))
     return env
@@ -151,9 +156,7 @@ def signal_at_rename_env(tmp: Path, name: str, how: str) -> dict:
     ``"interrupt"`` sends SIGINT just after it (Ctrl-C landing on the rename). Only the
     first such rename is hit. A ``sitecustomize.py`` on PYTHONPATH patches ``os.replace``.
     """
-    d = tmp / f"signal-{how}"
-    d.mkdir(exist_ok=True)
-    (d / "sitecustomize.py").write_text(f'''
+    return sitecustomize_env(tmp / f"signal-{how}", f'''
 import os
 import signal
 _orig = os.replace
@@ -170,20 +173,13 @@ def _replace(src, dst, *args, **kw):
     return result
 os.replace = _replace
 ''')
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(d), str(ROOT)]
-                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
-                                           else []))
-    return env
 
 
 def slow_env(tmp: Path, seconds_per_quarter: float) -> dict:
     """Environment whose model sleeps ``seconds_per_quarter`` in every quarter (so that a
     test can act while a run is in progress). A ``sitecustomize.py`` on PYTHONPATH patches
     ``BPOModel._advance_quarter`` in every process of the command."""
-    d = tmp / "slow"
-    d.mkdir(exist_ok=True)
-    (d / "sitecustomize.py").write_text(f'''
+    return sitecustomize_env(tmp / "slow", f'''
 import time
 from simulation.model import BPOModel
 _orig = BPOModel._advance_quarter
@@ -192,8 +188,3 @@ def _slow(self):
     return _orig(self)
 BPOModel._advance_quarter = _slow
 ''')
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(d), str(ROOT)]
-                                        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
-                                           else []))
-    return env
