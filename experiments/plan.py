@@ -20,6 +20,7 @@ from experiments.parameters import scenario_with
 from experiments.seeds import run_spawn_key
 from experiments.spec import LoadedSpec
 from simulation.config import ConfigError, Scenario
+from simulation.messages import echo
 
 #: Plan columns besides the parameters.
 ID_COLUMNS = ("run_id", "point", "replication")
@@ -152,9 +153,7 @@ def build_plan(loaded: LoadedSpec, entropy: int) -> Plan:
         try:
             sc = scenario_with(loaded.base, {loaded.addresses[n]: pt[n] for n in names})
         except ConfigError as err:
-            shown = ", ".join(f"{n}={pt[n]!r}" for n in names)
-            if len(shown) > 120:
-                shown = shown[:117] + "..."
+            shown = echo(", ".join(f"{n}={pt[n]!r}" for n in names), 120)
             raise ConfigError(f"parameters: design point {j} ({shown}): {err}") from None
         scenarios.append(sc)
     spec = loaded.spec

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -20,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from experiments.parameters import Address, resolve, scenario_with
 from simulation.collector import BOOKKEEPING_COLUMNS, OUTPUT_COLUMNS
-from simulation.config import ConfigError, Scenario, load_scenario, read_toml
+from simulation.config import ConfigError, Scenario, load_scenario
+from simulation.inputs import parse_toml, read_text
+from simulation.messages import echo
 
 #: Columns a spec may keep (``outputs``): the model's output columns and bookkeeping.
 KEEPABLE_OUTPUTS = OUTPUT_COLUMNS + BOOKKEEPING_COLUMNS
@@ -57,15 +60,16 @@ class ParameterSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ParameterSpec":
+        name = echo(self.name)
         given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"{self.name}: give exactly one of values, range or "
+            raise ValueError(f"{name}: give exactly one of values, range or "
                              f"distribution (got {', '.join(given) or 'none'})")
         if self.range is not None and not self.range[0] < self.range[1]:
-            raise ValueError(f"{self.name}: range must be [low, high] with low < high, got "
+            raise ValueError(f"{name}: range must be [low, high] with low < high, got "
                              f"{self.range}")
         if self.levels is not None and self.range is None:
-            raise ValueError(f"{self.name}: levels goes with range")
+            raise ValueError(f"{name}: levels goes with range")
         d = self.distribution
         needs = {"uniform": ("low", "high"), "loguniform": ("low", "high"),
                  "normal": ("mean", "sd"), "truncnorm": ("mean", "sd", "low", "high"),
@@ -73,19 +77,19 @@ class ParameterSpec(_Strict):
         extra = [k for k in ("low", "high", "mean", "sd", "mode")
                  if getattr(self, k) is not None and k not in needs]
         if extra:
-            raise ValueError(f"{self.name}: {', '.join(extra)} not used by "
+            raise ValueError(f"{name}: {', '.join(extra)} not used by "
                              f"{'distribution ' + repr(d) if d else 'values/range'}")
         missing = [k for k in needs if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"{self.name}: distribution {d!r} needs {', '.join(needs)} "
+            raise ValueError(f"{name}: distribution {d!r} needs {', '.join(needs)} "
                              f"(missing {', '.join(missing)})")
         if d in ("uniform", "loguniform", "truncnorm", "triangular") and \
                 not self.low < self.high:
-            raise ValueError(f"{self.name}: low must be < high")
+            raise ValueError(f"{name}: low must be < high")
         if d == "loguniform" and self.low <= 0:
-            raise ValueError(f"{self.name}: loguniform needs low > 0")
+            raise ValueError(f"{name}: loguniform needs low > 0")
         if d == "triangular" and not self.low <= self.mode <= self.high:
-            raise ValueError(f"{self.name}: triangular needs low <= mode <= high")
+            raise ValueError(f"{name}: triangular needs low <= mode <= high")
         return self
 
     @property
@@ -165,6 +169,46 @@ class SweepSpec(_Strict):
     sensitivity: SensitivitySpec | None = None
 
 
+#: Most runs (design points x replications) of a sweep without ``--allow-large``: the
+#: plan holds every run, and every point's scenario, in memory (about 20 kB a point).
+MAX_RUNS = 50_000
+
+
+def n_points(spec: SweepSpec) -> int:
+    """The number of design points of a spec, counted without building the design."""
+    d, k = spec.design, len(spec.parameters)
+    if d.kind == "points":
+        return len(d.points)
+    if d.kind == "lhs":
+        return d.samples
+    if d.kind == "sobol":
+        return d.samples * (2 * k + 2 if d.second_order else k + 2)
+    if d.kind == "morris":
+        return d.trajectories * (k + 1)
+    return math.prod(len(p.values) if p.values is not None else p.levels or 1
+                     for p in spec.parameters)
+
+
+def check_size(spec: SweepSpec, allow_large: bool = False) -> int:
+    """The number of runs of a spec, refused above :data:`MAX_RUNS` unless
+    ``allow_large``; checked before the design is built.
+
+    Raises
+    ------
+    ConfigError
+        Too many runs (one line with the count and the way out).
+    """
+    points = n_points(spec)
+    runs = points * spec.replications
+    if runs > MAX_RUNS and not allow_large:
+        raise ConfigError(
+            f"design: {runs:,} runs ({points:,} points x {spec.replications:,} "
+            f"replications) exceed the limit of {MAX_RUNS:,} runs of one sweep, whose plan "
+            "is held in memory; use fewer samples, levels or replications, split the "
+            "sweep, or pass --allow-large")
+    return runs
+
+
 @dataclass
 class LoadedSpec:
     """A validated spec with its resolved base scenario and parameter addresses.
@@ -223,12 +267,12 @@ def _format_error(err: ValidationError, data: Any) -> str:
             label = f"[{x}]"
             if parts == ["parameters"]:
                 try:
-                    label += f" ({data['parameters'][x]['name']})"
+                    label += f" ({echo(data['parameters'][x]['name'])})"
                 except (KeyError, IndexError, TypeError):
                     pass
             parts[-1] = parts[-1] + label if parts else label
         else:
-            parts.append(str(x))
+            parts.append(echo(x))
     where = ".".join(parts) or "spec"
     msg = e["msg"]
     if msg.startswith("Value error, "):
@@ -282,11 +326,11 @@ def load_spec(path: str | Path) -> LoadedSpec:
         One line naming the field.
     """
     path = Path(path)
-    data = read_toml(path)
+    text = read_text(path, "sweep spec")
+    data = parse_toml(text, path, "sweep spec")
     if not data:
-        raise ConfigError(f"{path}: the spec file has no settings; see docs/sweeps.md and "
-                          "experiments/sweeps/ for examples")
-    text = path.read_text(encoding="utf-8")
+        raise ConfigError(f"{echo(path, 160)}: the spec file has no settings; see "
+                          "docs/sweeps.md and experiments/sweeps/ for examples")
     spec = parse_spec(data)
     return resolve_spec(spec, path=path, text=text)
 
@@ -303,8 +347,6 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
         base_file = Path(spec.base.scenario)
         if not base_file.is_absolute() and path is not None:
             base_file = path.parent / base_file
-        if not base_file.is_file():
-            raise ConfigError(f"base.scenario: no such file {base_file}")
     try:
         base = load_scenario(base_file)
     except ConfigError as err:
@@ -335,7 +377,7 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
             except ConfigError as err:
                 raise ConfigError(f"design.points[0].{err}") from None
             if addr.canonical in seen:
-                raise ConfigError(f"design.points[0].{name}: the same field as "
+                raise ConfigError(f"design.points[0].{echo(name)}: the same field as "
                                   f"{seen[addr.canonical]}")
             addresses[name] = addr
             seen[addr.canonical] = name
@@ -345,12 +387,12 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
         except ConfigError as err:
             raise ConfigError(f"parameters[{i}].name: {err}") from None
         if p.name in addresses or addr.canonical in seen:
-            raise ConfigError(f"parameters[{i}].name: {p.name} is given twice"
+            raise ConfigError(f"parameters[{i}].name: {echo(p.name)} is given twice"
                               + (f" (as {seen[addr.canonical]})"
                                  if addr.canonical in seen else ""))
         if addr.kind == "other" and p.values is None:
-            raise ConfigError(f"parameters[{i}] ({p.name}): {addr.canonical} is a table or "
-                              "list; give its settings as values = [...]")
+            raise ConfigError(f"parameters[{i}] ({echo(p.name)}): {addr.canonical} is a "
+                              "table or list; give its settings as values = [...]")
         addresses[p.name] = addr
         seen[addr.canonical] = p.name
 
@@ -378,7 +420,7 @@ def _check_design(spec: SweepSpec, addresses: dict[str, Address]) -> None:
     if not spec.parameters and d.kind != "factorial":  # factorial: replications only
         raise ConfigError(f"parameters: a {d.kind} design needs at least one [[parameters]]")
     for i, p in enumerate(spec.parameters):
-        where = f"parameters[{i}] ({p.name})"
+        where = f"parameters[{i}] ({echo(p.name)})"
         if d.kind == "factorial":
             if p.distribution is not None:
                 raise ConfigError(f"{where}: a factorial design needs values or range with "
@@ -415,4 +457,5 @@ def _check_sensitivity(spec: SweepSpec, base: Scenario, outputs: tuple[str, ...]
 
 
 __all__ = ["SweepSpec", "ParameterSpec", "LoadedSpec", "load_spec", "parse_spec",
-           "resolve_spec", "KEEPABLE_OUTPUTS", "DESIGN_KINDS"]
+           "resolve_spec", "n_points", "check_size", "KEEPABLE_OUTPUTS", "DESIGN_KINDS",
+           "MAX_RUNS"]

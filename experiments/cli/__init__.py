@@ -5,8 +5,10 @@ One module per group of subcommands, each listing its :class:`~experiments.cli.c
 Command` objects in ``COMMANDS``: :mod:`.run` (``run``), :mod:`.config` (``config``,
 ``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.calibrate` (``calibrate``,
 ``reproduce``), :mod:`.validate` (``validate``) and :mod:`.viz` (``viz``). Every user
-error ends with one line ``bposim: error: ...`` on stderr and exit status 2; no traceback
-and no output folder is left behind.
+error, and every fault of the machine (no space, no permission, a damaged folder), ends
+with one line ``bposim: error: ...`` on stderr (escaped and trimmed by
+:func:`simulation.messages.one_line`) and exit status 2; no traceback and no output
+folder is left behind (see ``docs/robustness.md``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def _main(argv: list[str] | None) -> int:
     from experiments.executors import ExecutorError
     from simulation.atomic import OutputExistsError
     from simulation.config import ConfigError
+    from simulation.faults import EnvironmentFault, classify
+    from simulation.messages import one_line
 
     parser = build_parser()
     try:
@@ -77,12 +81,18 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help()
             return EXIT_USAGE
         return commands()[args.command].handler(args) or 0
-    except (UsageError, ConfigError, OutputExistsError, ExecutorError) as err:
-        msg = " ".join(str(err).split())
-        print(f"bposim: error: {msg}", file=sys.stderr)
+    except (UsageError, ConfigError, OutputExistsError, ExecutorError,
+            EnvironmentFault) as err:
+        print(f"bposim: error: {one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("bposim: interrupted; no partial output was kept", file=sys.stderr)
+    except OSError as err:  # a fault of the machine outside a command's own folders
+        if err.errno is None:
+            raise
+        print(f"bposim: error: {one_line(classify(err))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as err:  # err names the output if it was complete
+        print(f"bposim: interrupted; {one_line(err) or 'no partial output was kept'}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `bposim data | head`
         sys.stderr.close()

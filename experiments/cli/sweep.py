@@ -25,6 +25,9 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
                    "changed (runs it no longer defines are re-run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary (for "
                    "batch jobs); failures still go to stderr and the exit status")
+    p.add_argument("--allow-large", action="store_true", help="plan a sweep of more runs "
+                   "(design points x replications) than the limit in docs/sweeps.md (the "
+                   "plan is held in memory, about 20 kB a design point)")
 
 
 def _options(args):
@@ -33,7 +36,8 @@ def _options(args):
     return SweepOptions(out=args.out, executor=args.executor, workers=args.workers,
                         scheduler=args.scheduler, dask_local=args.dask_local,
                         start_method=args.start_method, chunk_size=args.chunk_size,
-                        retry_failed=args.retry_failed, force=args.force, quiet=args.quiet)
+                        retry_failed=args.retry_failed, force=args.force, quiet=args.quiet,
+                        allow_large=args.allow_large)
 
 
 def _run(args, loaded):
