@@ -4,7 +4,8 @@
 One module per group of subcommands, each listing its :class:`~experiments.cli.common.
 Command` objects in ``COMMANDS``: :mod:`.run` (``run``), :mod:`.config` (``config``,
 ``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.calibrate` (``calibrate``,
-``reproduce``), :mod:`.validate` (``validate``) and :mod:`.viz` (``viz``). Every user
+``reproduce``), :mod:`.validate` (``validate``), :mod:`.explore` (``discover``) and
+:mod:`.viz` (``viz``). Every user
 error ends with one line ``bposim: error: ...`` on stderr and exit status 2; no traceback
 and no output folder is left behind.
 """
@@ -14,11 +15,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments.cli import calibrate, config, run, sweep, validate, viz
+from experiments.cli import calibrate, config, explore, run, sweep, validate, viz
 from experiments.cli.common import EXIT_USAGE, Command, UsageError
 
 #: The command modules, in the order of ``bposim --help``.
-GROUPS = (run, config, sweep, calibrate, validate, viz)
+GROUPS = (run, config, sweep, explore, calibrate, validate, viz)
 
 
 class _Parser(argparse.ArgumentParser):
