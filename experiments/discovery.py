@@ -16,8 +16,10 @@ Methods, both from EMA Workbench (Kwakkel 2017, Environmental Modelling & Softwa
 
 - PRIM, the patient rule induction method (Friedman & Fisher 1999, Statistics and
   Computing 9(2)), :class:`ema_workbench.analysis.prim.Prim`: peels a small share
-  (``peel_alpha``) of the cases off one side of one input at a time, then pastes back,
-  giving a *peeling trajectory* of ever smaller and denser boxes. The box reported is the
+  (``peel_alpha``) of the cases off one side of one input at a time, the peel that best
+  raises the ``objective`` (EMA's default ``lenient1``: the gain in density per case
+  removed; ``original``: Friedman & Fisher's gain in density), then pastes back, giving a
+  *peeling trajectory* of ever smaller and denser boxes. The box reported is the
   one of highest coverage among those with a density of at least ``min_density`` (ties:
   the denser, then the one with fewer restrictions); every step of the trajectory is kept
   in ``peeling.csv`` so another can be chosen. Further boxes (``n_boxes``) are found on
@@ -230,7 +232,8 @@ def discover(data: SweepData, settings: Settings) -> Discovery:
     if k == 0 or k == n:
         raise ConfigError(f"--where: {'no' if k == 0 else 'every'} ok run ({k} of {n}) has "
                           f"{definition}; discovery needs runs on both sides")
-    kinds = {c: parameter_kinds(data)[c] for c in x.columns}
+    all_kinds = parameter_kinds(data)
+    kinds = {c: all_kinds[c] for c in x.columns}
     notes = []
     if n < 50:
         notes.append(f"only {n} runs: the boxes rest on few cases; a sweep of a few hundred "

@@ -45,8 +45,8 @@ class ParameterSpec(_Strict):
 
     ``kind`` tags the parameter as an exogenous ``"uncertainty"`` (the default) or a
     policy ``"lever"``, as EMA Workbench does; a ``crossed`` design crosses the lever
-    settings with a sample of the uncertainties, and scenario discovery and sensitivity
-    reports name each parameter's kind.
+    settings with a sample of the uncertainties, and scenario discovery names each
+    parameter's kind.
     """
 
     name: str = Field(min_length=1)

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
+import pytest
 
+from experiments import worker
+from experiments.cli import main
 from simulation.config import Scenario
 
 
@@ -41,3 +44,15 @@ def known_model(response: Callable[[Scenario], float], outputs: tuple[str, ...])
 def unit(value: float, low: float, high: float) -> float:
     """``value`` of a parameter with range [low, high], mapped to [0, 1]."""
     return (value - low) / (high - low)
+
+
+def run_known(args: list[str], response: Callable[[Scenario], float],
+              outputs: tuple[str, ...] = ("share_offshore",)) -> int:
+    """``bposim ARGS`` in-process (use ``--executor in-process``), every run of the sweep
+    replaced by :func:`known_model`; returns the exit status."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(worker, "run_model", known_model(response, outputs))
+    try:
+        return main([str(a) for a in args])
+    finally:
+        mp.undo()

@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import worker
 from experiments.cli import main
 from experiments.discovery import BOX_COLUMNS, PEELING_COLUMNS, Settings, discover
 from experiments.outcomes import parse_where, run_outcome
 from experiments.storage import load_sweep
-from exploreutil import known_model, unit
+from exploreutil import run_known, unit
 from simulation.config import ConfigError
 from sweeputil import FAST_BASE, write
 
@@ -55,14 +54,8 @@ def _in_box(sc) -> float:
 def box_sweep(tmp_path_factory):
     """A real sweep folder whose outcome is defined by the known box."""
     tmp = tmp_path_factory.mktemp("box")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(worker, "run_model", known_model(_in_box, ("share_offshore",)))
-    try:
-        code = main(["sweep", str(write(tmp / "box.toml", BOX_SPEC)), "--out",
-                     str(tmp / "sweep"), "--executor", "in-process", "--quiet"])
-    finally:
-        mp.undo()
-    assert code == 0
+    assert run_known(["sweep", write(tmp / "box.toml", BOX_SPEC), "--out", tmp / "sweep",
+                      "--executor", "in-process", "--quiet"], _in_box) == 0
     return tmp / "sweep"
 
 

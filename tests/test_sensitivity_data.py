@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import worker
 from experiments.cli import main
 from experiments.sensitivity import INDEX_COLUMNS
-from exploreutil import known_model, unit
+from exploreutil import run_known, unit
 from sweeputil import write
 
 #: Three inputs on a Latin hypercube of 300 points, each range mapped onto [-pi, pi].
@@ -53,14 +52,8 @@ def ishigami(sc, a=7.0, b=0.1) -> float:
 def ishigami_sweep(tmp_path_factory):
     """`bposim sensitivity SPEC` on the LHS spec (a real sweep folder of 300 runs)."""
     tmp = tmp_path_factory.mktemp("ishigami")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(worker, "run_model", known_model(ishigami, ("share_offshore",)))
-    try:
-        code = main(["sensitivity", str(write(tmp / "i.toml", ISHIGAMI_SPEC)), "--out",
-                     str(tmp / "sweep"), "--executor", "in-process", "--quiet"])
-    finally:
-        mp.undo()
-    assert code == 0
+    assert run_known(["sensitivity", write(tmp / "i.toml", ISHIGAMI_SPEC), "--out",
+                      tmp / "sweep", "--executor", "in-process", "--quiet"], ishigami) == 0
     return tmp / "sweep"
 
 
@@ -109,13 +102,12 @@ levels = 3
 """
 
 
-def test_feature_scores_rank_a_grid_by_effect(tmp_path, monkeypatch):
-    monkeypatch.setattr(worker, "run_model", known_model(
-        lambda sc: 3 * unit(sc.decision.review_hazard, 0.0, 0.2)
-        + unit(sc.risk.backlash_intensity, 0.0, 1.0), ("share_offshore",)))
+def test_feature_scores_rank_a_grid_by_effect(tmp_path):
     out = tmp_path / "grid"
-    assert main(["sensitivity", str(write(tmp_path / "g.toml", GRID_SPEC)), "--out",
-                 str(out), "--executor", "in-process", "--quiet"]) == 0
+    assert run_known(["sensitivity", write(tmp_path / "g.toml", GRID_SPEC), "--out", out,
+                      "--executor", "in-process", "--quiet"],
+                     lambda sc: 3 * unit(sc.decision.review_hazard, 0.0, 0.2)
+                     + unit(sc.risk.backlash_intensity, 0.0, 1.0)) == 0
     idx = pd.read_csv(out / "sensitivity" / "indices.csv")
     assert set(idx["method"]) == {"extra_trees"}  # no given-data index for a grid
     assert _ranking(idx, "extra_trees", "feature_score") == [X1, X2, X3]
