@@ -17,48 +17,66 @@ from simulation.plotting import (COLORS, STYLE, new_figure, published_points, ye
 
 
 # ------------------------------------------------------------------ sweeps
-#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma).
+#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma, RBD-FAST
+#: S1, PAWN median, extra-trees feature scores).
 SENSITIVITY_COLORS = {"S1": "#2e75b6", "ST": "#c55a11", "mu_star": "#1f4e79",
-                      "sigma": "#bf9000"}
+                      "sigma": "#bf9000", "median": "#548235", "feature_score": "#7030a0"}
+#: Per method: the indices drawn as bars, their legend labels and the x-axis label.
+SENSITIVITY_PANELS = {
+    "sobol": ({"S1": "first order S1", "ST": "total order ST"},
+              "Sobol index (share of output variance)"),
+    "morris": ({"mu_star": "mu* (|EE| mean)", "sigma": "sigma (EE spread)"},
+               "elementary effect (output units per full range of the parameter)"),
+    "rbd_fast": ({"S1": "first order S1"},
+                 "RBD-FAST first-order index (share of output variance)"),
+    "pawn": ({"median": "median KS distance"},
+             "PAWN index (KS distance of conditional output distributions)"),
+    "extra_trees": ({"feature_score": "feature score"},
+                    "extra-trees feature score (share of impurity reduction)"),
+}
 
 
 def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
-    """Bar chart of sensitivity indices of one output, with confidence intervals.
+    """Bar charts of the sensitivity indices of one output, one panel per method, with
+    confidence intervals where the method has them.
 
     Parameters
     ----------
     indices : DataFrame
         Tidy table of :func:`experiments.sensitivity.analyze` for one output: columns
         ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
-        confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
-        indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
-        elementary effect: the change of the output over a step divided by the step in
-        unit-cube coordinates, i.e. output units per full range of the parameter) and
-        ``sigma`` (standard deviation of the elementary effects).
+        confidence interval). Panels (:data:`SENSITIVITY_PANELS`): Sobol first-order
+        ``S1`` and total-order ``ST`` indices (fractions of output variance); Morris
+        ``mu_star`` (mean absolute elementary effect: the change of the output over a step
+        divided by the step in unit-cube coordinates, i.e. output units per full range of
+        the parameter) and ``sigma`` (standard deviation of the elementary effects);
+        RBD-FAST first-order ``S1``; PAWN ``median``; extra-trees ``feature_score``.
     output : str, optional
         Output column named in the title.
     """
-    method = indices["method"].iloc[0] if len(indices) else "sobol"
-    keys = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
-    labels = {"S1": "first order S1", "ST": "total order ST", "mu_star": "mu* (|EE| mean)",
-              "sigma": "sigma (EE spread)"}
-    params = list(dict.fromkeys(indices.loc[indices["index"].isin(keys), "parameter"]))
-    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 1.2 + 0.55 * max(len(params), 2)))
+    methods = [m for m in dict.fromkeys(indices["method"]) if m in SENSITIVITY_PANELS] \
+        or ["sobol"]
+    params = list(dict.fromkeys(indices["parameter"]))
+    w, _ = STYLE["figsize"]
+    fig, axes = new_figure(nrows=len(methods), figsize=(
+        w, len(methods) * (1.2 + 0.55 * max(len(params), 2))))
     y = np.arange(len(params))
-    h = 0.38
-    for i, key in enumerate(keys):
-        d = indices[indices["index"] == key].set_index("parameter").reindex(params)
-        err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
-        ax.barh(y + (i - 0.5) * h, d["value"].to_numpy(dtype=float), height=h,
-                xerr=None if err is None or np.isnan(err).all() else err, capsize=3,
-                color=SENSITIVITY_COLORS[key], label=labels[key])
-    ax.set_yticks(y, params)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#222222", lw=0.8)
-    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
-                  else "elementary effect (output units per full range of the parameter)")
-    ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    for ax, method in zip(axes, methods):
+        keys, xlabel = SENSITIVITY_PANELS[method]
+        rows = indices[indices["method"] == method]
+        h = 0.76 / len(keys)
+        for i, (key, label) in enumerate(keys.items()):
+            d = rows[rows["index"] == key].set_index("parameter").reindex(params)
+            err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
+            ax.barh(y + (i - (len(keys) - 1) / 2) * h, d["value"].to_numpy(dtype=float),
+                    height=h, xerr=None if err is None or np.isnan(err).all() else err,
+                    capsize=3, color=SENSITIVITY_COLORS[key], label=label)
+        ax.set_yticks(y, params)
+        ax.invert_yaxis()
+        ax.axvline(0, color="#222222", lw=0.8)
+        ax.set_xlabel(xlabel)
+        ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
 
 

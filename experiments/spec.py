@@ -45,9 +45,15 @@ class ParameterSpec(_Strict):
       with ``low``/``high`` (uniform, loguniform), ``mean``/``sd`` (normal), ``mean``/
       ``sd``/``low``/``high`` (truncnorm) or ``low``/``mode``/``high`` (triangular);
       sampling designs only.
+
+    ``kind`` tags the parameter as an exogenous ``"uncertainty"`` (the default) or a
+    policy ``"lever"``, as EMA Workbench does; a ``crossed`` design crosses the lever
+    settings with a sample of the uncertainties, and scenario discovery names each
+    parameter's kind.
     """
 
     name: str = Field(min_length=1)
+    kind: Literal["uncertainty", "lever"] = "uncertainty"
     values: list[Any] | None = Field(None, min_length=1)
     range: list[float] | None = Field(None, min_length=2, max_length=2)
     levels: int | None = Field(None, ge=2, le=100_000)
@@ -131,9 +137,19 @@ class MorrisDesign(_Strict):
     levels: int = Field(4, ge=2, le=1000)
 
 
-Design = Annotated[Union[FactorialDesign, PointsDesign, LHSDesign, SobolDesign, MorrisDesign],
-                   Field(discriminator="kind")]
-DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
+class CrossedDesign(_Strict):
+    """Every policy x every scenario, as EMA Workbench's ``perform_experiments``: a Latin
+    hypercube of ``scenarios`` points over the uncertainties, crossed with the policies
+    (lever settings): the full factorial of the levers' values or levels, or, with
+    ``policies``, a Latin hypercube of that many points over the levers."""
+    kind: Literal["crossed"]
+    scenarios: int = Field(ge=1, le=10_000_000)
+    policies: int | None = Field(None, ge=1, le=1_000_000)
+
+
+Design = Annotated[Union[FactorialDesign, PointsDesign, LHSDesign, SobolDesign, MorrisDesign,
+                         CrossedDesign], Field(discriminator="kind")]
+DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris", "crossed")
 
 
 class BaseSpec(_Strict):
@@ -236,6 +252,13 @@ class LoadedSpec:
     outputs: tuple[str, ...]
 
     @property
+    def kinds(self) -> dict[str, str]:
+        """Each parameter's kind, ``"uncertainty"`` or ``"lever"``, in spec order (the
+        parameters of a points design are uncertainties)."""
+        tagged = {p.name: p.kind for p in self.spec.parameters}
+        return {n: tagged.get(n, "uncertainty") for n in self.addresses}
+
+    @property
     def name(self) -> str:
         """The sweep's name: ``name`` in the spec, else the spec file's stem."""
         return self.spec.name or (self.path.stem if self.path else "sweep")
@@ -246,10 +269,15 @@ class LoadedSpec:
         Covers the seed, replications, common random numbers, outputs, design, parameters
         and the effective base scenario (its config hash, so editing the base scenario
         file counts). Not covered: ``name``, ``description``, ``timeout_s`` and
-        ``[sensitivity]``, which change no run.
+        ``[sensitivity]``, which change no run. A parameter's default kind
+        (uncertainty) is left out, so a spec without kinds has the hash it had before
+        kinds existed and its sweeps resume.
         """
         d = self.spec.model_dump(mode="json", exclude={"name", "description", "timeout_s",
                                                        "sensitivity", "base", "end_year"})
+        for p in d["parameters"]:
+            if p["kind"] == "uncertainty":
+                del p["kind"]
         d["base_config_hash"] = self.base.config_hash()
         d["outputs"] = list(self.outputs)
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
@@ -421,23 +449,32 @@ def _check_design(spec: SweepSpec, addresses: dict[str, Address]) -> None:
         raise ConfigError(f"parameters: a {d.kind} design needs at least one [[parameters]]")
     for i, p in enumerate(spec.parameters):
         where = f"parameters[{i}] ({echo(p.name)})"
-        if d.kind == "factorial":
+        crossed_grid = d.kind == "crossed" and p.kind == "lever" and d.policies is None
+        if d.kind == "factorial" or crossed_grid:
+            what = ("a factorial design" if d.kind == "factorial" else
+                    "a lever of a crossed design without design.policies (a full factorial)")
             if p.distribution is not None:
-                raise ConfigError(f"{where}: a factorial design needs values or range with "
-                                  "levels, not a distribution")
+                raise ConfigError(f"{where}: {what} needs values or range with levels, not "
+                                  "a distribution")
             if p.range is not None and p.levels is None:
-                raise ConfigError(f"{where}.levels: required with range in a factorial "
-                                  "design, e.g. levels = 3")
+                raise ConfigError(f"{where}.levels: required with range in {what}, e.g. "
+                                  "levels = 3")
         else:
             if p.levels is not None:
-                raise ConfigError(f"{where}.levels: only used by factorial designs; a "
-                                  f"{d.kind} design samples the range")
+                raise ConfigError(f"{where}.levels: only used by factorial designs and the "
+                                  f"levers of a crossed design without design.policies; "
+                                  f"this {p.kind} is sampled from its range")
             if d.kind == "morris" and not p.bounded:
                 raise ConfigError(f"{where}.distribution: a Morris design needs bounded "
                                   "parameters (range, uniform, loguniform, truncnorm or "
                                   "triangular)")
     if d.kind in ("sobol", "morris") and len(spec.parameters) < 2:
         raise ConfigError(f"parameters: a {d.kind} design needs at least two parameters")
+    if d.kind == "crossed":
+        for kind in ("uncertainty", "lever"):
+            if not any(p.kind == kind for p in spec.parameters):
+                raise ConfigError(f"parameters: a crossed design needs at least one "
+                                  f'parameter with kind = "{kind}"')
 
 
 def _check_sensitivity(spec: SweepSpec, base: Scenario, outputs: tuple[str, ...]) -> None:

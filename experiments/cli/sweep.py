@@ -1,19 +1,22 @@
-"""``bposim sweep`` (run or resume a parameter sweep) and ``bposim sensitivity`` (Sobol or
-Morris indices of a sweep); see ``docs/sweeps.md``."""
+"""``bposim sweep`` (run or resume a parameter sweep) and ``bposim sensitivity`` (the
+sensitivity indices of a sweep spec, run first, or of a finished sweep folder); see
+``docs/sweeps.md`` and ``docs/exploratory.md``."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 from experiments.cli.common import Command, UsageError, add_executor_args
 
 
-def _sweep_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec (TOML); see "
-                   "docs/sweeps.md and experiments/sweeps/")
+def _sweep_args(p: argparse.ArgumentParser, metavar: str = "SPEC",
+                spec_help: str = "sweep spec (TOML); see docs/sweeps.md and "
+                "experiments/sweeps/", out_help: str = "") -> None:
+    p.add_argument("spec", type=Path, metavar=metavar, help=spec_help)
     p.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default "
-                   "results/sweep-NAME); an existing one is resumed")
+                   "results/sweep-NAME); an existing one is resumed" + out_help)
     add_executor_args(p)
     p.add_argument("--start-method", choices=("forkserver", "spawn", "fork"),
                    help="multiprocessing start method of the pool (default forkserver)")
@@ -58,11 +61,19 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    """Run a Sobol or Morris design as a sweep and write its sensitivity indices."""
+    """Run a spec as a sweep, or take a finished sweep folder, and write its sensitivity
+    indices (the methods of its design)."""
     from experiments.runner import SweepError
-    from experiments.sensitivity import format_table, run_sensitivity
+    from experiments.sensitivity import analyze_folder, format_table, run_sensitivity
     from experiments.spec import load_spec
 
+    if args.spec.is_dir():
+        result = analyze_folder(args.spec, args.out)
+        if not args.quiet:
+            print(format_table(result.indices))
+            print(f"sensitivity indices: {result.paths[0]} (+ .parquet, one chart per "
+                  "output)")
+        return 0
     try:
         result = run_sensitivity(load_spec(args.spec), _options(args))
     except SweepError as err:
@@ -80,6 +91,12 @@ def cmd_sensitivity(args) -> int:
 COMMANDS = (
     Command("sweep", "run or resume a parameter sweep (resumable, failures kept as data)",
             cmd_sweep, _sweep_args),
-    Command("sensitivity", "Sobol or Morris sensitivity analysis of a sweep spec (SALib)",
-            cmd_sensitivity, _sweep_args),
+    Command("sensitivity", "sensitivity analysis of a sweep spec or a finished sweep folder "
+            "(Sobol, Morris, RBD-FAST, PAWN, extra-trees feature scores)", cmd_sensitivity,
+            functools.partial(
+                _sweep_args, metavar="SPEC|SWEEP_DIR",
+                spec_help="a sweep spec (TOML), run as a sweep and then analysed, or a "
+                "finished sweep folder, analysed as it is",
+                out_help="; with a SWEEP_DIR: the folder of the results (default "
+                "SWEEP_DIR/sensitivity)")),
 )
