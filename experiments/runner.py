@@ -316,22 +316,21 @@ def _record_chunk_error(task: ChunkTask, err: BaseException, progress) -> None:
 
 
 class _Progress:
-    """tqdm bar with ok / failed / timeout counts and an ETA."""
+    """Progress (:class:`experiments.progress.Progress`) with ok / failed / timeout
+    counts."""
 
     def __init__(self, total: int, done: Counter, name: str, quiet: bool, stream: TextIO):
-        from tqdm import tqdm
+        from experiments.progress import Progress
 
         self.counts = Counter(done)
         self.ran = 0
-        self.bar = tqdm(total=total, initial=sum(done.values()), unit="run",
-                        desc=f"sweep {name}", file=stream, disable=True if quiet else None,
-                        dynamic_ncols=True, smoothing=0.1)
+        self.bar = Progress(total, f"sweep {name}", stream=stream,
+                            initial=sum(done.values()), disable=quiet)
         self._post()
 
     def _post(self) -> None:
         c = self.counts
-        self.bar.set_postfix_str(f"ok={c['ok']} failed={c['failed']} timeout={c['timeout']}",
-                                 refresh=False)
+        self.bar.set_postfix(f"ok={c['ok']} failed={c['failed']} timeout={c['timeout']}")
 
     def add(self, results: list[dict]) -> None:
         for r in results:

@@ -235,11 +235,12 @@ def _row(output, method, index, p1, p2, value, conf) -> dict:
                 value=value, conf=conf, ci_low=lo, ci_high=hi)
 
 
-def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path) -> list[Path]:
-    """Write the table (CSV and Parquet), one bar chart per output and the warnings;
-    every file atomically."""
-    from experiments.figures import sensitivity_figure  # matplotlib: only when drawing
-    from simulation.plotting import STYLE
+def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path,
+                  formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Write the table (CSV and Parquet), one bar chart per output (in each of
+    ``formats``) and the warnings; every file atomically."""
+    from experiments.summary import sensitivity_figures  # matplotlib: only when drawing
+    from simulation.plotting import save_figures
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -249,13 +250,7 @@ def write_results(indices: pd.DataFrame, notes: list[str], out_dir: Path) -> lis
                        + [pa.field(c, pa.float64()) for c in INDEX_COLUMNS[5:]])
     storage.write_table_atomic(pa.Table.from_pandas(indices, schema=schema,
                                                     preserve_index=False), paths[1])
-    for output in indices["output"].unique():
-        fig = sensitivity_figure(indices[indices["output"] == output], output)
-        path = out_dir / f"{output}.png"
-        tmp = out_dir / f".{output}.png.tmp"
-        fig.savefig(tmp, dpi=STYLE["dpi"], format="png")
-        tmp.replace(path)
-        paths.append(path)
+    paths += save_figures(sensitivity_figures(indices), out_dir, formats)
     storage.write_text_atomic("".join(f"{n}\n" for n in notes), out_dir / "warnings.txt")
     paths.append(out_dir / "warnings.txt")
     return paths

@@ -58,6 +58,7 @@ def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "120 firms, 2 replications" in text and "MAPE" in text
+    assert "runs: 4/4 runs (100 %)" in text  # progress shown
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
 
 
@@ -75,6 +76,7 @@ def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
     assert "60 firms per run, 2000-2010; grid 2 x 2 x 2 replications" in text
     # 2 x 2 grid x 2 replications; Morris: 2 trajectories x (5 + 1) points x 2 replications
     assert "8 runs planned; stored 8: 8 ok" in text
+    assert "sweep nb02_grid: 8/8 runs (100 %)" in text  # progress shown
     assert "24 runs planned; stored 24: 24 ok" in text
     assert "mu_star" in text and "trajectories = 2 is below 10" in text
     sweeps = sorted(p.name for p in (tmp_path / "sweeps").iterdir() if p.is_dir())

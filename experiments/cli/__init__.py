@@ -3,12 +3,13 @@
 
 One module per group of subcommands, each listing its :class:`~experiments.cli.common.
 Command` objects in ``COMMANDS``: :mod:`.run` (``run``), :mod:`.config` (``config``,
-``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.calibrate` (``calibrate``,
-``reproduce``), :mod:`.validate` (``validate``), :mod:`.explore` (``discover``) and
-:mod:`.viz` (``viz``). Every user error, and every fault of the machine (no space, no
-permission, a damaged folder), ends with one line ``bposim: error: ...`` on stderr
-(escaped and trimmed by :func:`simulation.messages.one_line`) and exit status 2; no
-traceback and no output folder is left behind (see ``docs/robustness.md``).
+``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.plot` (``plot``),
+:mod:`.compare` (``compare``), :mod:`.calibrate` (``calibrate``, ``reproduce``),
+:mod:`.validate` (``validate``), :mod:`.explore` (``discover``) and :mod:`.viz` (``viz``).
+Every user error, and every fault of the machine (no space, no permission, a damaged
+folder), ends with one line ``bposim: error: ...`` on stderr (escaped and trimmed by
+:func:`simulation.messages.one_line`) and exit status 2; no traceback and no output folder
+is left behind (see ``docs/robustness.md``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments.cli import calibrate, config, explore, run, sweep, validate, viz
+from experiments.cli import (calibrate, compare, config, explore, plot, run, sweep, validate,
+                             viz)
 from experiments.cli.common import EXIT_USAGE, Command, UsageError
 
 #: The command modules, in the order of ``bposim --help``.
-GROUPS = (run, config, sweep, explore, calibrate, validate, viz)
+GROUPS = (run, config, sweep, explore, plot, compare, calibrate, validate, viz)
 
 
 class _Parser(argparse.ArgumentParser):

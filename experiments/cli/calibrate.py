@@ -38,16 +38,19 @@ def cmd_calibrate(args) -> int:
 
     from experiments.calibration import (SHIPPED_RESULT, SHIPPED_SCENARIO, calibrate,
                                          load_calibration_spec, save_calibration)
+    from experiments.progress import Progress
     from simulation.atomic import atomic_dir
     from simulation.output import next_free_dir
 
     loaded = load_calibration_spec(args.spec)
     out = args.out or next_free_dir(
         Path("results") / f"calibration-{_dt.datetime.now():%Y%m%d-%H%M%S}")
-    say = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
     with atomic_dir(out) as tmp, executor_from_args(args) as ex:
-        say(f"calibrating {len(loaded.spec.parameters)} parameters on {ex.describe()}")
-        result = calibrate(loaded, executor=ex, progress=say)
+        if not args.quiet:
+            print(f"calibrating {len(loaded.spec.parameters)} parameters on "
+                  f"{ex.describe()}", file=sys.stderr)
+        with Progress(None, "calibrate", disable=args.quiet) as progress:
+            result = calibrate(loaded, executor=ex, progress=progress)
         save_calibration(result, tmp)
     if args.install:
         shutil.copyfile(out / SHIPPED_SCENARIO.name, SHIPPED_SCENARIO)
@@ -98,7 +101,8 @@ def cmd_reproduce(args) -> int:
     out = args.out or next_free_dir(
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:
-        stats = reproduce(out, scenario, args.replications, args.seed, ex, calib)
+        stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
+                          quiet=args.quiet)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
               f"band in {stats['coverage']:.0%} of {stats['n_years']} years")

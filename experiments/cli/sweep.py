@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import sys
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError, add_executor_args
+from experiments.cli.common import (Command, UsageError, add_executor_args,
+                                    add_figure_format_arg, figure_formats, written)
 
 
 def _sweep_args(p: argparse.ArgumentParser, metavar: str = "SPEC",
@@ -31,6 +33,7 @@ def _sweep_args(p: argparse.ArgumentParser, metavar: str = "SPEC",
     p.add_argument("--allow-large", action="store_true", help="plan a sweep of more runs "
                    "(design points x replications) than the limit in docs/sweeps.md (the "
                    "plan is held in memory, about 20 kB a design point)")
+    add_figure_format_arg(p)
 
 
 def _options(args):
@@ -52,12 +55,31 @@ def _run(args, loaded):
         raise UsageError(str(err)) from None
 
 
+def _summarize(args, outcome) -> None:
+    """A finished sweep: write its summary table and figures, print where they are and
+    how to load the results."""
+    from experiments.summary import load_hint, write_sweep_summary
+
+    if outcome.interrupted or outcome.missing:
+        return
+    paths, notes = write_sweep_summary(outcome.sweep_dir, figure_formats(args),
+                                       plan=outcome.plan)
+    for n in notes:
+        print(f"bposim: warning: {n}", file=sys.stderr)
+    if not args.quiet:
+        print(written(paths))
+        print(load_hint(outcome.sweep_dir))
+
+
 def cmd_sweep(args) -> int:
-    """Run (or resume) a parameter sweep. Exit 0 all runs ok, 1 some failed or timed out,
-    2 bad input, 130 interrupted."""
+    """Run (or resume) a parameter sweep, then write its summary table and figures. Exit 0
+    all runs ok, 1 some failed or timed out, 2 bad input, 130 interrupted."""
     from experiments.spec import load_spec
 
-    return _run(args, load_spec(args.spec)).exit_status
+    figure_formats(args)  # a bad --figure-format stops before any run
+    outcome = _run(args, load_spec(args.spec))
+    _summarize(args, outcome)
+    return outcome.exit_status
 
 
 def cmd_sensitivity(args) -> int:
@@ -67,6 +89,7 @@ def cmd_sensitivity(args) -> int:
     from experiments.sensitivity import analyze_folder, format_table, run_sensitivity
     from experiments.spec import load_spec
 
+    figure_formats(args)  # a bad --figure-format stops before any run
     if args.spec.is_dir():
         result = analyze_folder(args.spec, args.out)
         if not args.quiet:
@@ -85,6 +108,7 @@ def cmd_sensitivity(args) -> int:
         print(format_table(result.indices))
         print(f"sensitivity indices: {outcome.sweep_dir / 'sensitivity' / 'indices.csv'} "
               "(+ .parquet, one chart per output)")
+    _summarize(args, outcome)
     return outcome.exit_status
 
 
