@@ -50,7 +50,9 @@ CHECKS: dict[str, Callable[[Replications], CheckResult]] = {
 #: once however many checks use it. They give ``bposim validate`` the total of its
 #: progress; ``tests/test_validation.py`` checks them against the runs made.
 ARMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "sorting": (("sorting", "sorting, reversed"), ("sorting, abundant capacity",)),
+    # the sorting arm is the "USA buyers" scenario (captives on by default, default fixed
+    # costs), so it is declared under that label and counted once
+    "sorting": (("USA buyers", "sorting, reversed"), ("sorting, abundant capacity",)),
     "coordination": (("default", "coordination x 0.6", "USA buyers",
                       "USA buyers, wages abroad x 0.8"), ()),
     "dispersion": (("default", "Pareto shape 2"),
@@ -60,6 +62,8 @@ ARMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tax": (("default", "IND tax 0.10", "captives, USA buyers, no US vendors",
              "captives, USA buyers, no US vendors, USA tax 0"), ()),
     "breach": (("default", "offshore breach multiplier 6", "breach hazard x 5"), ()),
+    "drivers": (("default", "coordination cost", "breach hazard", "backlash", "hidden costs",
+                 "hidden-cost bias", "labour cost of India", "tax rate of India"), ()),
 }
 
 
