@@ -50,7 +50,7 @@ EXPECTED = {
         "pairs: captive centre > foreign vendor": PASS,
         "pairs, fixed cost captive > outsourcing: captive more productive": PASS,
         "pairs, reversed fixed costs: foreign vendor more productive (Defever & Toubal 2013)":
-            PASS,
+            WEAK,  # since issue #12 merged: +0.125 [-0.020, +0.271] at the quick size
     },
     "coordination": {
         "lower coordination index: offshored first and more": PASS,
@@ -58,11 +58,11 @@ EXPECTED = {
         "wider wage gap raises the offshored share": PASS,
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": QUICK,
+        "more dispersion raises the share of pairs offshored": WEAK,  # issue #12 merged: +0.002 [-0.030, +0.034]
         "more dispersion raises the share of firms offshoring": FAIL,
     },
     "fixed_costs": {
-        "higher fixed cost concentrates offshoring among the largest firms": PASS,
+        "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # issue #12: +0.004 [-0.005, +0.013]
     },
     "specificity": {
         "higher asset specificity lowers outsourcing": PASS,
@@ -172,7 +172,8 @@ def test_sourcing_status_combines_mode_and_location(small_run):
     assert ((st == R.INHOUSE) == (f.mode == MODE_INHOUSE)).all()
     v = f.mode == MODE_VENDOR
     assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
-    assert not (f.mode == MODE_CAPTIVE).any()  # captives are off by default
+    cap = f.mode == MODE_CAPTIVE  # captives are on by default since issue #12
+    assert (st[cap] == R.CAPTIVE_NEARSHORE + loc[cap] - R.NEARSHORE).all()
     assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 
@@ -209,7 +210,7 @@ def test_records_are_the_same_in_process_and_on_a_pool():
     here = R.Replications(size)
     with make_executor("pool", workers=2) as ex:
         pool = R.Replications(size, executor=ex)
-        for flat in ({}, {"captives_enabled": True}):
+        for flat in ({}, {"captives_enabled": False}):
             _same_records(here.arm(**flat), pool.arm(**flat))
     assert here.n_runs == pool.n_runs == 6
 
