@@ -325,7 +325,7 @@ def read_manifest(sweep_dir: Path) -> dict:
     try:
         manifest = read_json(path, "sweep manifest", limit=MANIFEST_LIMIT)
     except ConfigError as err:
-        raise _damaged(path, str(err).split(": ", 1)[-1]) from None
+        raise _damaged(path, "cannot be read: " + str(err).split(": ", 1)[-1]) from None
     if not isinstance(manifest, dict) or "spec_hash" not in manifest:
         raise _damaged(path, "is not a sweep manifest")
     return manifest
