@@ -59,7 +59,9 @@ def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "120 firms, 2 replications" in text and "MAPE" in text
     assert "runs: 4/4 runs (100 %)" in text  # progress shown
-    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
+    # every figure of `bposim reproduce` (8 since issue #12 added the BPO share and the
+    # outsourcing rate by process)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 8
 
 
 def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
