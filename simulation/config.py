@@ -15,19 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
+from simulation.inputs import ConfigError, read_toml
+from simulation.messages import echo
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
-
-
-class ConfigError(ValueError):
-    """A scenario that cannot be used. ``str(err)`` is one line naming the field."""
 
 
 def P(default: Any, unit: str, source: str, **bounds: Any) -> Any:
@@ -531,7 +529,7 @@ def field_index() -> dict[str, str]:
 
 def _format_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    loc = ".".join(str(x) for x in e["loc"])
+    loc = ".".join(echo(x) for x in e["loc"])
     msg = e["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -545,7 +543,7 @@ def _format_error(err: ValidationError) -> str:
     if e["type"] == "extra_forbidden":
         section = SECTIONS.get(str(e["loc"][0])) if len(e["loc"]) == 2 else None
         if section is not None:
-            return (f"{where}: unknown key; allowed in [{e['loc'][0]}]: "
+            return (f"{where}: unknown key; allowed in [{echo(e['loc'][0])}]: "
                     + ", ".join(section.model_fields))
         return f"{where}: unknown key; see docs/configuration.md for the allowed keys"
     return f"{where}: {msg.lower()} (got {shown})"
@@ -581,8 +579,8 @@ def _check_country_codes(sc: Scenario) -> None:
     allowed_p = known_process_names()
     for name in procs:
         if name not in allowed_p:
-            raise ConfigError(f"population.processes: unknown process {name!r}; allowed: "
-                              + ", ".join(allowed_p))
+            raise ConfigError(f"population.processes: unknown process {echo(repr(name))}; "
+                              "allowed: " + ", ".join(allowed_p))
     if not procs or len(set(procs)) != len(procs):
         raise ConfigError("population.processes: must list at least one process, each once")
 
@@ -600,7 +598,8 @@ def _check_country_codes(sc: Scenario) -> None:
     for name, codes in groups.items():
         for code in codes:
             if code not in known:
-                raise ConfigError(f"{name}: unknown country code {code!r}; allowed: {allowed}")
+                raise ConfigError(f"{name}: unknown country code {echo(repr(code))}; "
+                                  f"allowed: {allowed}")
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -611,30 +610,6 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file with :mod:`tomllib` (never evaluated).
-
-    Raises
-    ------
-    ConfigError
-        If the file is missing, not UTF-8 or not valid TOML.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read file ({err.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; a scenario must be a UTF-8 TOML file") \
-            from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML ({err})".replace("\n", " ")) from None
 
 
 def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
@@ -656,11 +631,12 @@ def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
     if path is not None:
         user = read_toml(path)
         if not user:
-            raise ConfigError(f"{path}: the scenario file has no settings; give at least one "
-                              "section such as [risk], or leave out --config")
+            raise ConfigError(f"{echo(path, 160)}: the scenario file has no settings; give "
+                              "at least one section such as [risk], or leave out --config")
         for key in user:
             if key not in SECTIONS:
-                raise ConfigError(f"{key}: unknown section; allowed: {', '.join(SECTIONS)}")
+                raise ConfigError(f"{echo(key)}: unknown section; allowed: "
+                                  f"{', '.join(SECTIONS)}")
             if not isinstance(user[key], dict):
                 raise ConfigError(f"{key}: must be a table, e.g. [{key}]")
         data = _deep_merge(data, user)
