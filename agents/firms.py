@@ -345,15 +345,13 @@ class Firms:
         vendor exit, then breach, then poor value), and counts in its firm's
         ``n_early_term``.
         """
-        sc, w, pr = self.scenario, self.world, self.world.processes
+        sc = self.scenario
         vi = in_force.vendor_pairs
         breached = np.zeros(self.n_pairs, dtype=bool)
         breached[breaches.pairs] = True
         term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
         # the counter is 0 off contract: every pair leaving a contract is reset when reviewed
-        inhouse_now = self.own_inhouse_cost(vi, self.hours[vi] * w.labour_cost[
-            self.pair_home[vi], ctx.year_index] * pr.wage_multiplier[self.process[vi]]
-            * sc.labour.cost_to_wage_ratio)
+        inhouse_now = self.inhouse_cost_now(vi, ctx.year_index)
         poor = self.true_cost[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
         n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
         self.poor_quarters[vi] = n_poor
@@ -456,6 +454,16 @@ class Firms:
         return Contracts(pairs=vi, vendor=self.vendor[vi], acv=self.acv[vi],
                          work_hours=self.hours[vi] * pr.wage_multiplier[self.process[vi]]
                          * inputs / host)
+
+    def inhouse_cost_now(self, pairs: np.ndarray, year_index: int) -> np.ndarray:
+        """What the contracted work of some pairs would cost in-house this year, USD/year,
+        shape ``(n,)``: the benchmark of the poor-value rule (ODD §7.9), the firm's own
+        in-house cost (:meth:`own_inhouse_cost`) of the contract's hours at today's
+        home-country wage."""
+        w, pr = self.world, self.world.processes
+        return self.own_inhouse_cost(pairs, self.hours[pairs] * w.labour_cost[
+            self.pair_home[pairs], year_index] * pr.wage_multiplier[self.process[pairs]]
+            * self.scenario.labour.cost_to_wage_ratio)
 
     def own_inhouse_cost(self, pairs: np.ndarray, labour_cost: np.ndarray) -> np.ndarray:
         """The firms' own in-house cost of some pairs' work, USD/year, shape ``(n,)``.

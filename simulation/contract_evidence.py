@@ -129,8 +129,9 @@ def state_measures(model) -> dict[str, float]:
     - ``firm_share_backsourced``: ... the share that has taken work back in-house at least
       once (``firms.n_backsourced``; Deloitte 2005: 25 % of participants);
     - ``contract_share_no_saving``: the share of active vendor contracts whose realised
-      all-in annual cost (at signing) is at least today's in-house labour cost of their
-      hours, the comparison of the poor-value rule without its tolerance (Deloitte 2005:
+      all-in annual cost (at signing) is at least what their work would cost in-house
+      today (:meth:`agents.firms.Firms.inhouse_cost_now`), the comparison of the
+      poor-value rule without its tolerance (Deloitte 2005:
       44 % of participants saw no cost savings).
 
     The surveys ask about a respondent's whole experience; the model counts from the start
@@ -147,11 +148,7 @@ def state_measures(model) -> dict[str, float]:
         out["firm_share_backsourced"] = float((firms.n_backsourced[ever] > 0).mean())
     vi = np.flatnonzero(firms.mode == MODE_VENDOR)
     if len(vi):
-        # the benchmark of the poor-value rule (Firms.end_contracts): today's in-house
-        # labour cost of the contract's hours
-        w, sc = model.world, model.scenario_config
-        inhouse = firms.hours[vi] * w.labour_cost[firms.pair_home[vi], model.context.year_index] \
-            * w.processes.wage_multiplier[firms.process[vi]] * sc.labour.cost_to_wage_ratio
+        inhouse = firms.inhouse_cost_now(vi, model.context.year_index)  # poor-value benchmark
         out["contract_share_no_saving"] = float((firms.true_cost[vi] >= inhouse).mean())
     return out
 

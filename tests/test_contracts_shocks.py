@@ -178,7 +178,8 @@ from simulation.model import BPOModel  # noqa: E402
 DEFAULT_SHOCKS = [dict(year=2009, quarter=1, depth=0.15, recovery_quarters=8),
                   dict(year=2020, quarter=2, depth=0.10, recovery_quarters=4)]
 SEEDS = range(1, 9)
-N_FIRMS, END = 1000, 2016
+N_FIRMS, END = 1000, 2019
+SHOCK_END = 2013  # the shock arms stop early: up to then they match the base runs' years
 
 
 def _run(seed, n_firms=N_FIRMS, end_year=END, **kw):
@@ -194,7 +195,7 @@ def _t(d):
 
 @pytest.fixture(scope="module")
 def base_runs():
-    """The default scenario at 1,000 firms to 2016, seeds 1-8 (common random numbers)."""
+    """The default scenario at 1,000 firms to 2019, seeds 1-8 (common random numbers)."""
     return {s: _run(s) for s in SEEDS}
 
 
@@ -231,7 +232,8 @@ def test_bpo_only_shock_lowers_bpo_tcv_not_ito(base_runs):
     d_bpo, d_ito = [], []
     for s, base in base_runs.items():
         a = base.annual().set_index("year").loc[[2012, 2013]]
-        b = _run(s, shocks=shock).annual().set_index("year").loc[[2012, 2013]]
+        b = _run(s, end_year=SHOCK_END, shocks=shock).annual().set_index("year").loc[
+            [2012, 2013]]
         d_bpo.append(np.log(b["tcv_signed_bpo_usd_bn"].sum() / a["tcv_signed_bpo_usd_bn"].sum()))
         ito = [(x["tcv_signed_usd_bn"] - x["tcv_signed_bpo_usd_bn"]).sum() for x in (a, b)]
         d_ito.append(np.log(ito[1] / ito[0]))
@@ -249,7 +251,7 @@ def test_home_country_shock_hits_that_homes_flows(base_runs):
 
     d_us, d_rest = [], []
     for s, base in base_runs.items():
-        m = _run(s, shocks=shock)
+        m = _run(s, end_year=SHOCK_END, shocks=shock)
         d_us.append(np.log(hours(m, "USA") / hours(base, "USA")))
         d_rest.append(np.log(hours(m, "GBR") / hours(base, "GBR")))
     assert _t(d_us) < -2
@@ -257,8 +259,11 @@ def test_home_country_shock_hits_that_homes_flows(base_runs):
 
 
 def test_wage_convergence_lever_raises_indian_labour_cost_and_lowers_its_share(base_runs):
-    """Gap-closing convergence (Barro & Sala-i-Martin 1992) at 0.03 per year, 2000-2016."""
-    lever = {s: _run(s, wage_convergence_rate=0.03) for s in SEEDS}
+    """Gap-closing convergence (Barro & Sala-i-Martin 1992) from 2000: India's share of the
+    outsourced work (vendor and captive hours) in 2015-2019 falls. The rate, 0.06 a year
+    (three times the literature's 0.02 for incomes), gives the test power at 1,000 firms;
+    0.03 at 2,000 firms and 10 seeds gives -4.9 pp (docs/validation.md)."""
+    lever = {s: _run(s, wage_convergence_rate=0.06) for s in SEEDS}
     w0, w1 = base_runs[1].world, lever[1].world
     ind, mex = w0.index("IND"), w0.index("MEX")
     rise = w1.labour_cost[:, w0.yi(2016)] / w0.labour_cost[:, w0.yi(2016)]
@@ -266,8 +271,9 @@ def test_wage_convergence_lever_raises_indian_labour_cost_and_lowers_its_share(b
 
     def india_share(m):
         f = m.bilateral_flows()
-        f = f[f["year"] >= 2012]
-        return f[f["vendor_iso3"] == "IND"]["hours"].sum() / f["hours"].sum()
+        f = f[f["year"] >= 2015]
+        work = f["hours"] + f["captive_hours"]
+        return work[f["vendor_iso3"] == "IND"].sum() / work.sum()
 
     d = [india_share(lever[s]) - india_share(base_runs[s]) for s in SEEDS]
     assert _t(d) < -2
