@@ -50,7 +50,7 @@ EXPECTED = {
         "pairs: captive centre > foreign vendor": PASS,
         "pairs, fixed cost captive > outsourcing: captive more productive": PASS,
         "pairs, reversed fixed costs: foreign vendor more productive (Defever & Toubal 2013)":
-            PASS,
+            WEAK,  # captives on (issue #12): full size +0.187 [+0.169, +0.204]
     },
     "coordination": {
         "lower coordination index: offshored first and more": PASS,
@@ -58,11 +58,13 @@ EXPECTED = {
         "wider wage gap raises the offshored share": PASS,
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": QUICK,
+        "more dispersion raises the share of pairs offshored": FAIL,  # captives on: full size
+        # +0.0018 [-0.0028, +0.0065], quick size not resolved either
         "more dispersion raises the share of firms offshoring": FAIL,
     },
     "fixed_costs": {
-        "higher fixed cost concentrates offshoring among the largest firms": PASS,
+        "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # captives
+        # on (issue #12): full size +0.0035 [+0.0020, +0.0050]
     },
     "specificity": {
         "higher asset specificity lowers outsourcing": PASS,
@@ -154,7 +156,8 @@ def test_sourcing_status_combines_mode_and_location(small_run):
     assert ((st == R.INHOUSE) == (f.mode == MODE_INHOUSE)).all()
     v = f.mode == MODE_VENDOR
     assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
-    assert not (f.mode == MODE_CAPTIVE).any()  # captives are off by default
+    cap = f.mode == MODE_CAPTIVE  # captives are on by default (issue #12)
+    assert cap.any() and (st[cap] == R.CAPTIVE_NEARSHORE + loc[cap] - 1).all()
     assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 
@@ -191,7 +194,7 @@ def test_records_are_the_same_in_process_and_on_a_pool():
     here = R.Replications(size)
     with make_executor("pool", workers=2) as ex:
         pool = R.Replications(size, executor=ex)
-        for flat in ({}, {"captives_enabled": True}):
+        for flat in ({}, {"captives_enabled": False}):
             _same_records(here.arm(**flat), pool.arm(**flat))
     assert here.n_runs == pool.n_runs == 6
 
