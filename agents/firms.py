@@ -77,6 +77,10 @@ class Endings:
         Hours per year each ending contract released.
     n_terminated : int
         Contracts ended before expiry.
+    cause : ndarray of int8, shape (n,)
+        Cause of each early ending (:func:`mechanisms.early_termination_cause`:
+        ``EARLY_TERM_VENDOR_EXIT``, ``EARLY_TERM_BREACH``, ``EARLY_TERM_POOR_VALUE``);
+        ``EARLY_TERM_NONE`` for a contract that expired.
     """
 
     pairs: np.ndarray
@@ -84,6 +88,11 @@ class Endings:
     vendor: np.ndarray
     hours: np.ndarray
     n_terminated: int
+    cause: np.ndarray
+
+    def n_by_cause(self, cause: int) -> int:
+        """Early endings with one cause (a ``mechanisms.EARLY_TERM_*`` code)."""
+        return int(np.count_nonzero(self.cause == cause))
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,10 @@ class Firms:
         Years of process-quarters not in-house so far.
     captive : ndarray of int, shape (n,)
         Country of the firm's captive centre, -1 if none.
+    n_early_term, n_backsourced : ndarray of int32, shape (n,)
+        Vendor contracts of the firm ended early, and reviews that took its outsourced
+        work back in-house, since the start of the spin-up (for firm-level comparisons
+        with surveys: :func:`simulation.contract_evidence.state_measures`).
     process, pair_home : ndarray of int8 / int16, shape (n_pairs,)
         Process and home country of each pair.
     base_hours : ndarray, shape (n_pairs,)
@@ -234,6 +247,8 @@ class Firms:
                                     po.employees_max)
         self.experience = np.zeros(F)
         self.captive = np.full(F, -1, dtype=np.int64)
+        self.n_early_term = np.zeros(F, dtype=np.int32)
+        self.n_backsourced = np.zeros(F, dtype=np.int32)
 
         NP = self.n_pairs
         firm_of_pair = np.repeat(np.arange(F, dtype=np.int32), P)
@@ -325,6 +340,10 @@ class Firms:
         :meth:`own_inhouse_cost`); or when its vendor
         has exited (orphaned). Otherwise it ends at expiry. Updates the poor-value
         counters and the count of ended contracts.
+
+        Each early ending gets one cause (:func:`mechanisms.early_termination_cause`:
+        vendor exit, then breach, then poor value), and counts in its firm's
+        ``n_early_term``.
         """
         sc, w, pr = self.scenario, self.world, self.world.processes
         vi = in_force.vendor_pairs
@@ -339,23 +358,28 @@ class Firms:
         n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
         self.poor_quarters[vi] = n_poor
         term_poor = n_poor >= sc.decision.poor_value_quarters
-        terminated = term_breach | term_poor | self.orphaned[vi]
+        cause = mech.early_termination_cause(self.orphaned[vi], term_breach, term_poor)
+        terminated = cause != mech.EARLY_TERM_NONE
         expired = ~terminated & (self.end[vi] <= ctx.t)
         ending = terminated | expired
         ei = vi[ending]
         self.contracts_ended += len(ei)
+        np.add.at(self.n_early_term, vi[terminated] // self.n_processes, 1)
         return Endings(pairs=ei, expired=expired[ending], vendor=self.vendor[ei],
-                       hours=self.hours[ei], n_terminated=int(terminated.sum()))
+                       hours=self.hours[ei], n_terminated=int(terminated.sum()),
+                       cause=cause[ending])
 
     def due_reviews(self, in_force: InForce, endings: Endings, u_review: np.ndarray,
                     ctx: QuarterContext) -> DueReviews:
         """The pairs that review their sourcing this quarter (ODD step 7, §7.1).
 
         Every pair whose contract ended, and each in-house or captive pair whose uniform
-        ``u_review`` (shape ``(n_pairs,)``) is below ``review_hazard x D(t)``. Running
-        vendor contracts are reviewed only when they end.
+        ``u_review`` (shape ``(n_pairs,)``) is below ``review_hazard x D(t)``, with D(t) of
+        the pair's home and process (:meth:`QuarterContext.demand_at`). Running vendor
+        contracts are reviewed only when they end.
         """
-        due = u_review < self.scenario.decision.review_hazard * ctx.demand
+        due = u_review < self.scenario.decision.review_hazard * ctx.demand_at(
+            self.pair_home, self.process)
         due[in_force.vendor_pairs] = False
         due[endings.pairs] = True
         pairs = np.flatnonzero(due)
@@ -404,6 +428,7 @@ class Firms:
         self.country[pairs] = country
         self.hazard[pairs] = np.where(nm != MODE_INHOUSE, outcomes.hazard[c], 0.0)
         self.contracts_signed += int(outcomes.signed.sum())
+        np.add.at(self.n_backsourced, reviews.firm[outcomes.backsourced], 1)
         cap = nm == MODE_CAPTIVE
         if cap.any():
             self.captive[reviews.firm[c][cap]] = country[cap]

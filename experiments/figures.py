@@ -7,67 +7,79 @@ Drawn in the house style of :mod:`simulation.plotting` (the figures of one run),
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulation.plotting import (COLORS, STYLE, new_figure, published_points, year_axis)
+from simulation.plotting import (COLORS, STYLE, new_figure, number_label, published_points,
+                                 year_axis)
 
 
 # ------------------------------------------------------------------ sweeps
-#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma).
+#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma, RBD-FAST
+#: S1, PAWN median, extra-trees feature scores).
 SENSITIVITY_COLORS = {"S1": "#2e75b6", "ST": "#c55a11", "mu_star": "#1f4e79",
-                      "sigma": "#bf9000"}
+                      "sigma": "#bf9000", "median": "#548235", "feature_score": "#7030a0"}
+#: Per method: the indices drawn as bars, their legend labels and the x-axis label.
+SENSITIVITY_PANELS = {
+    "sobol": ({"S1": "first order S1", "ST": "total order ST"},
+              "Sobol index (share of output variance)"),
+    "morris": ({"mu_star": "mu* (|EE| mean)", "sigma": "sigma (EE spread)"},
+               "elementary effect (output units per full range of the parameter)"),
+    "rbd_fast": ({"S1": "first order S1"},
+                 "RBD-FAST first-order index (share of output variance)"),
+    "pawn": ({"median": "median KS distance"},
+             "PAWN index (KS distance of conditional output distributions)"),
+    "extra_trees": ({"feature_score": "feature score"},
+                    "extra-trees feature score (share of impurity reduction)"),
+}
 
 
 def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
-    """Bar chart of sensitivity indices of one output, with confidence intervals.
+    """Bar charts of the sensitivity indices of one output, one panel per method, with
+    confidence intervals where the method has them.
 
     Parameters
     ----------
     indices : DataFrame
         Tidy table of :func:`experiments.sensitivity.analyze` for one output: columns
         ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
-        confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
-        indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
-        elementary effect: the change of the output over a step divided by the step in
-        unit-cube coordinates, i.e. output units per full range of the parameter) and
-        ``sigma`` (standard deviation of the elementary effects).
+        confidence interval). Panels (:data:`SENSITIVITY_PANELS`): Sobol first-order
+        ``S1`` and total-order ``ST`` indices (fractions of output variance); Morris
+        ``mu_star`` (mean absolute elementary effect: the change of the output over a step
+        divided by the step in unit-cube coordinates, i.e. output units per full range of
+        the parameter) and ``sigma`` (standard deviation of the elementary effects);
+        RBD-FAST first-order ``S1``; PAWN ``median``; extra-trees ``feature_score``.
     output : str, optional
         Output column named in the title.
     """
-    method = indices["method"].iloc[0] if len(indices) else "sobol"
-    keys = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
-    labels = {"S1": "first order S1", "ST": "total order ST", "mu_star": "mu* (|EE| mean)",
-              "sigma": "sigma (EE spread)"}
-    params = list(dict.fromkeys(indices.loc[indices["index"].isin(keys), "parameter"]))
-    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 1.2 + 0.55 * max(len(params), 2)))
+    methods = [m for m in dict.fromkeys(indices["method"]) if m in SENSITIVITY_PANELS] \
+        or ["sobol"]
+    params = list(dict.fromkeys(indices["parameter"]))
+    w, _ = STYLE["figsize"]
+    fig, axes = new_figure(nrows=len(methods), figsize=(
+        w, len(methods) * (1.2 + 0.55 * max(len(params), 2))))
     y = np.arange(len(params))
-    h = 0.38
-    for i, key in enumerate(keys):
-        d = indices[indices["index"] == key].set_index("parameter").reindex(params)
-        err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
-        ax.barh(y + (i - 0.5) * h, d["value"].to_numpy(dtype=float), height=h,
-                xerr=None if err is None or np.isnan(err).all() else err, capsize=3,
-                color=SENSITIVITY_COLORS[key], label=labels[key])
-    ax.set_yticks(y, params)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#222222", lw=0.8)
-    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
-                  else "elementary effect (output units per full range of the parameter)")
-    ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    for ax, method in zip(axes, methods):
+        keys, xlabel = SENSITIVITY_PANELS[method]
+        rows = indices[indices["method"] == method]
+        h = 0.76 / len(keys)
+        for i, (key, label) in enumerate(keys.items()):
+            d = rows[rows["index"] == key].set_index("parameter").reindex(params)
+            err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
+            ax.barh(y + (i - (len(keys) - 1) / 2) * h, d["value"].to_numpy(dtype=float),
+                    height=h, xerr=None if err is None or np.isnan(err).all() else err,
+                    capsize=3, color=SENSITIVITY_COLORS[key], label=label)
+        ax.set_yticks(y, params)
+        ax.invert_yaxis()
+        ax.axvline(0, color="#222222", lw=0.8)
+        ax.set_xlabel(xlabel)
+        ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
     return fig
-
-
-def _level_label(v) -> str:
-    """Tick label of a parameter level: whole numbers as integers, other numbers to four
-    significant digits, other values (JSON text of tables) as they are."""
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:.4g}"
-    return str(v)
 
 
 def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
@@ -119,8 +131,8 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
     counts = runs.groupby([y, x]).size()
     vals = cells.to_numpy(dtype=float)
     im = ax.imshow(np.ma.masked_invalid(vals), origin="lower", aspect="auto", cmap=cmap)
-    ax.set_xticks(range(cells.shape[1]), [_level_label(v) for v in cells.columns])
-    ax.set_yticks(range(cells.shape[0]), [_level_label(v) for v in cells.index])
+    ax.set_xticks(range(cells.shape[1]), [number_label(v) for v in cells.columns])
+    ax.set_yticks(range(cells.shape[0]), [number_label(v) for v in cells.index])
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel(ylabel or y)
     finite = vals[np.isfinite(vals)]
@@ -141,6 +153,8 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
 
 #: Quantile bands of a fan chart: central coverage -> opacity of the band.
 FAN_BANDS = {0.9: 0.18, 0.5: 0.38}
+#: Panels per row of a fan chart.
+FAN_COLUMNS = 3
 
 
 def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *,
@@ -192,8 +206,15 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
             raise KeyError(f"fan_chart_figure: no column {col!r}")
     groups = list(dict.fromkeys(runs[group])) if group else [None]
     n = max(len(groups), 1)
-    fig, axes = new_figure(ncols=n, sharey=True,
-                           figsize=(min(4.2 * n + 1.0, 13.0), STYLE["figsize"][1]))
+    ncols = min(n, FAN_COLUMNS)
+    nrows = -(-n // ncols)
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, sharey=True, figsize=(
+        min(4.2 * ncols + 1.0, 13.0), STYLE["figsize"][1] * (1 if nrows == 1 else 0.8 * nrows)))
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    years = (runs[x].min(), runs[x].max()) if len(runs) else None
+    if published is not None and years is not None:  # the published points of the runs' span
+        published = published[published["year"].between(*years)]
     for ax, g in zip(axes, groups):
         d = runs if g is None else runs[runs[group] == g]
         by = d.groupby(x)[value]
@@ -211,10 +232,68 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
         if (d[value] >= 0).all():
             ax.set_ylim(bottom=0)
         runs_n = d["run_id"].nunique() if "run_id" in d else int(by.size().max())
-        ax.set_title(f"{'' if g is None else f'{g}: '}{runs_n} runs", fontsize=9)
+        ax.set_title(textwrap.fill(f"{'' if g is None else f'{g}: '}{runs_n} runs", 48),
+                     fontsize=9)
     axes[0].set_ylabel(ylabel or value)
     axes[0].legend(frameon=False, fontsize=7, loc="upper left")
     fig.suptitle(title or f"{value}: median and central 50 % / 90 % of runs")
+    return fig
+
+
+# ------------------------------------------------------------------ comparisons
+def difference_figure(arms: list[tuple[str, pd.DataFrame]], effects: pd.DataFrame,
+                      output: str, level: float = 0.95) -> Figure:
+    """Scenarios against a baseline: levels above, differences with confidence bands below.
+
+    Parameters
+    ----------
+    arms : list of (label, DataFrame)
+        The baseline first. Each frame: ``year`` and ``value`` of ``output``, one row per
+        replication and year.
+    effects : DataFrame
+        For ``output``: ``arm``, ``year``, ``effect``, ``ci_low``, ``ci_high``, ``paired``,
+        ``n`` (:func:`experiments.compare.effects`).
+    output : str
+        Output column (for the axis label, :func:`simulation.plotting.output_label`).
+    level : float
+        Confidence level of the bands (for the legend).
+
+    Returns
+    -------
+    Figure
+        Two axes sharing x. Top: per arm the mean over replications (and the 5-95 % range
+        when there are several). Bottom: per compared arm the effect (arm - baseline) and
+        its confidence band, a line at zero.
+    """
+    from simulation.plotting import PALETTE, output_label
+
+    fig, (top, bottom) = new_figure(nrows=2, sharex=True, figsize=(
+        STYLE["figsize"][0], STYLE["figsize"][1] * 1.5), gridspec_kw={"height_ratios": [3, 2]})
+    for i, (label, d) in enumerate(arms):
+        color = PALETTE[i % len(PALETTE)]
+        by = d.groupby("year")["value"]
+        mean = by.mean()
+        if by.size().max() > 1:
+            top.fill_between(mean.index, by.quantile(0.05), by.quantile(0.95), color=color,
+                             alpha=0.15, lw=0)
+        top.plot(mean.index, mean.to_numpy(), color=color, lw=2, ls="-" if i else "--",
+                 label=f"{label} (baseline)" if i == 0 else label)
+        if i == 0:
+            continue
+        e = effects[effects["arm"] == label].sort_values("year")
+        if e["ci_low"].notna().any():
+            bottom.fill_between(e["year"], e["ci_low"], e["ci_high"], color=color, alpha=0.2,
+                                lw=0, label=f"{level:.0%} CI")
+        how = (f"mean of {e['n'].iloc[0]} paired differences" if e["paired"].iloc[0]
+               else "difference of means")
+        bottom.plot(e["year"], e["effect"], color=color, lw=2, label=f"{label}: {how}")
+    bottom.axhline(0, color=COLORS["published"], lw=0.8)
+    top.set_ylabel(output_label(output))
+    bottom.set_ylabel("difference to baseline")
+    year_axis(bottom)
+    top.legend(frameon=False, loc="best")
+    bottom.legend(frameon=False, loc="best")
+    top.set_title(output_label(output))
     return fig
 
 

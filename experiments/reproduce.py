@@ -16,6 +16,7 @@ import pandas as pd
 
 from experiments import composition
 from experiments.executors import RunTask, map_runs
+from experiments.progress import Progress
 from experiments.seeds import crn_key, root_entropy
 from simulation.config import Scenario
 from simulation.run import Clock, make_seed, run_model
@@ -43,11 +44,14 @@ def annual_tables(task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     return run.annual, run.acv_by_country, composition.frame(rows)
 
 
-def replicate(scenario: Scenario, replications: int, seed: int, executor=None) -> Replicated:
-    """Run ``replications`` replications with common random numbers from ``seed``."""
+def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
+              progress: Progress | None = None) -> Replicated:
+    """Run ``replications`` replications with common random numbers from ``seed``
+    (``progress``, if given, counts each finished run)."""
     entropy = root_entropy(seed)
     tasks = [RunTask(r, scenario, make_seed(entropy, crn_key(r))) for r in range(replications)]
-    results = map_runs(executor, annual_tables, tasks)
+    done = None if progress is None else (lambda task, result: progress.update(1))
+    results = map_runs(executor, annual_tables, tasks, on_done=done)
     annual = pd.concat([a.assign(replication=r) for r, (a, _, _) in enumerate(results)],
                        ignore_index=True)
     acv = pd.concat([c.assign(replication=r) for r, (_, c, _) in enumerate(results)],
@@ -262,14 +266,16 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
 
 
 def reproduce(out: Path, scenario: Scenario, replications: int, seed: int, executor=None,
-              calibration: dict | None = None) -> dict:
+              calibration: dict | None = None, quiet: bool = False) -> dict:
     """Run the calibrated model and its counterfactual, write everything into ``out``
-    atomically. Returns the fit statistics."""
+    atomically. Returns the fit statistics. Progress goes to stderr unless ``quiet``."""
     from simulation.atomic import atomic_dir
 
     clock = Clock()
     with atomic_dir(out) as tmp:
-        rep = replicate(scenario, replications, seed, executor)
-        counter = replicate(no_tax_cut_scenario(scenario), replications, seed, executor)
+        with Progress(2 * replications, "reproduce", disable=quiet) as progress:
+            rep = replicate(scenario, replications, seed, executor, progress)
+            counter = replicate(no_tax_cut_scenario(scenario), replications, seed, executor,
+                                progress)
         stats = write_reproduction(tmp, scenario, rep, counter, calibration, clock.seconds)
     return stats

@@ -17,6 +17,27 @@ from simulation.collector import FLOW_COLUMNS
 KEYS = ("run_id", "year", "quarter")
 
 
+def yearly(quarterly: pd.DataFrame, outputs: list[str]) -> pd.DataFrame:
+    """Quarters to calendar years per run: flows (:data:`FLOW_COLUMNS`) summed, stocks
+    (ACV, shares, vendors) the plain mean of the year's quarters.
+
+    Parameters
+    ----------
+    quarterly : DataFrame
+        ``run_id``, ``year`` and the ``outputs``, one row per quarter of each run.
+    outputs : list of str
+
+    Returns
+    -------
+    DataFrame
+        ``run_id``, ``year`` and the outputs, one row per run and year.
+    """
+    if not len(quarterly):
+        return pd.DataFrame(columns=["run_id", "year", *outputs])
+    agg = {c: ("sum" if c in FLOW_COLUMNS else "mean") for c in outputs}
+    return quarterly.groupby(["run_id", "year"], as_index=False).agg(agg)
+
+
 def annual_by_run(data: SweepData, outputs: list[str] | tuple[str, ...] | None = None
                   ) -> pd.DataFrame:
     """Each ``ok`` run's outputs per calendar year, with its point and parameters.
@@ -55,9 +76,7 @@ def annual_by_run(data: SweepData, outputs: list[str] | tuple[str, ...] | None =
     if unknown:
         raise KeyError(f"outputs: {unknown[0]!r} is not kept by this sweep; kept: "
                        + ", ".join(kept))
-    agg = {c: ("sum" if c in FLOW_COLUMNS else "mean") for c in outputs}
-    annual = ts.groupby(["run_id", "year"], as_index=False).agg(agg) if len(ts) else \
-        pd.DataFrame(columns=["run_id", "year", *outputs])
+    annual = yearly(ts, outputs)
     params = list(data.manifest.get("parameters", {}))
     runs = data.runs.loc[data.runs["status"] == "ok", ["run_id", "point", "replication",
                                                        *params]]
@@ -65,4 +84,4 @@ def annual_by_run(data: SweepData, outputs: list[str] | tuple[str, ...] | None =
     return out.sort_values(["run_id", "year"], kind="stable").reset_index(drop=True)
 
 
-__all__ = ["annual_by_run"]
+__all__ = ["annual_by_run", "yearly"]

@@ -191,7 +191,8 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
         The state before the reviews.
     scenario : Scenario
     ctx : QuarterContext
-        The volume reviewed is ``base_hours * growth * demand`` hours per year.
+        The volume reviewed is ``base_hours * growth * demand`` hours per year, with the
+        demand multiplier of the review's home and process (:meth:`QuarterContext.demand_at`).
     pairs : ndarray of int, shape (n,)
     ended, expired : ndarray of bool, shape (n,)
         Whether the pair's vendor contract ended this quarter, and whether by expiry
@@ -204,9 +205,10 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
     sq = np.where(prev_mode == MODE_INHOUSE, 0,
                   np.where(prev_mode == MODE_CAPTIVE, k - 1, np.where(inc >= 0, 1, -1)))
     P = firms.n_processes
-    return Reviews(pair=pairs, firm=pairs // P, process=pairs % P,
-                   home=firms.pair_home[pairs],
-                   hours=firms.base_hours[pairs] * ctx.growth * ctx.demand,
+    home = firms.pair_home[pairs]
+    return Reviews(pair=pairs, firm=pairs // P, process=pairs % P, home=home,
+                   hours=firms.base_hours[pairs] * ctx.growth * ctx.demand_at(home,
+                                                                              pairs % P),
                    incumbent=inc, status_quo=sq, prev_mode=prev_mode,
                    prev_country=firms.country[pairs].copy())
 

@@ -566,3 +566,228 @@ def demand_multiplier(t_quarter_index, shocks, start_index_of):
         if 0 <= k < s.recovery_quarters:
             m *= 1.0 - s.depth * (1.0 - k / s.recovery_quarters)
     return m
+
+
+# ---------------------------------------------------------------- shocks by group, contract endings
+#: Named process groups a demand shock can target (``demand.shocks[].processes``): every
+#: process, IT outsourcing (the processes of ``Processes.ITO_PROCESSES``), business process
+#: outsourcing (all others), front office or back office (``processes.csv`` column ``office``).
+PROCESS_GROUPS = ("all", "ito", "bpo", "front", "back")
+
+
+def process_group_mask(spec, names, ito, front_office):
+    """Which processes a shock's ``processes`` entry selects.
+
+    Parameters
+    ----------
+    spec : str or list of str
+        A group of :data:`PROCESS_GROUPS` or a list of process names (and/or groups; the
+        selection is their union).
+    names : sequence of str, length P
+        Names of the scenario's processes, in model order.
+    ito, front_office : ndarray of bool, shape (P,)
+        IT-outsourcing and front-office flags of those processes
+        (:class:`simulation.world.Processes`).
+
+    Returns
+    -------
+    ndarray of bool, shape (P,)
+        True for the selected processes. A process name the scenario does not run selects
+        nothing.
+
+    Raises
+    ------
+    ValueError
+        On a name that is neither a group nor one of ``names`` nor a known process
+        (the scenario schema checks names before a model is built).
+    """
+    ito = np.asarray(ito, bool)
+    front = np.asarray(front_office, bool)
+    groups = {"all": np.ones(len(names), bool), "ito": ito, "bpo": ~ito, "front": front,
+              "back": ~front}
+    items = [spec] if isinstance(spec, str) else list(spec)
+    mask = np.zeros(len(names), bool)
+    for item in items:
+        if item in groups:
+            mask |= groups[item]
+        else:
+            mask |= np.asarray([n == item for n in names], bool)
+    return mask
+
+
+def demand_multipliers(t_quarter_index, shocks, start_index_of, home_masks, process_masks,
+                       shape):
+    """Demand multiplier of each review in a quarter, by home country and process.
+
+    The shock rule of :func:`demand_multiplier` (a cut of ``depth`` in the shock's quarter,
+    recovering linearly over ``recovery_quarters``; overlapping shocks multiply), applied
+    only to the buyers' home countries and processes each shock targets. With every shock
+    targeting all homes and processes every cell equals :func:`demand_multiplier`, bit for
+    bit (the same products in the same order). Assumption: a shock confined to a region or
+    a process group has the same shape in time as an economy-wide one; its depth and dates
+    are scenario parameters.
+
+    Parameters
+    ----------
+    t_quarter_index : int
+        Quarter index (since the spin-up start).
+    shocks : sequence of DemandShock
+        ``year``, ``quarter``, ``depth`` (fraction), ``recovery_quarters``.
+    start_index_of : callable
+        ``start_index_of(year, quarter)`` -> quarter index of a shock's date.
+    home_masks : sequence of ndarray of bool, shape (C,)
+        Per shock, the buyer home countries it hits (country order of the world).
+    process_masks : sequence of ndarray of bool, shape (P,)
+        Per shock, the processes it hits (:func:`process_group_mask`).
+    shape : tuple of int
+        ``(C, P)``: countries x processes.
+
+    Returns
+    -------
+    ndarray, shape (C, P)
+        Multiplier of the work volume and of the review hazard for a buyer at home ``h``
+        and process ``p`` (1 = no shock).
+    """
+    m = np.ones(shape)
+    for s, hm, pm in zip(shocks, home_masks, process_masks):
+        k = t_quarter_index - start_index_of(s.year, s.quarter)
+        if 0 <= k < s.recovery_quarters:
+            m[np.ix_(np.asarray(hm, bool), np.asarray(pm, bool))] *= \
+                1.0 - s.depth * (1.0 - k / s.recovery_quarters)
+    return m
+
+
+#: Codes of :func:`early_termination_cause`.
+EARLY_TERM_NONE, EARLY_TERM_VENDOR_EXIT, EARLY_TERM_BREACH, EARLY_TERM_POOR_VALUE = 0, 1, 2, 3
+
+
+def early_termination_cause(vendor_exit, breach, poor_value):
+    """Cause of each early contract termination, one cause per contract.
+
+    A contract ends before its expiry when its vendor exited the market (the contract is
+    orphaned), when a breach ends it, or when it has been poor value for
+    ``poor_value_quarters`` quarters in a row. When several hold in the same quarter the
+    first in time is the cause: the vendor's exit (at the end of the previous quarter),
+    then the breach (this quarter's event), then poor value (judged after the breaches).
+    This precedence is a bookkeeping rule (assumption); it does not change which contracts
+    end, only how they are counted.
+
+    The causes are counted so that the model can be set beside surveys of early
+    termination: Deloitte (2012), "Global Outsourcing and Insourcing Survey" (48 % of
+    respondents had terminated an agreement early, mostly over quality of service; 34 % of
+    them took the work back in-house); Dun & Bradstreet (2000), "Barometer of Global
+    Outsourcing" (20-25 % of relationships fail in any two-year period); see
+    ``simulation/data/contract_evidence.csv``.
+
+    Parameters
+    ----------
+    vendor_exit, breach, poor_value : ndarray of bool, shape (n,)
+        Per contract: its vendor has exited; a breach ended it this quarter; its
+        poor-value counter reached the limit this quarter.
+
+    Returns
+    -------
+    ndarray of int8, shape (n,)
+        :data:`EARLY_TERM_VENDOR_EXIT`, :data:`EARLY_TERM_BREACH`,
+        :data:`EARLY_TERM_POOR_VALUE`, or :data:`EARLY_TERM_NONE` (no early end).
+    """
+    vendor_exit = np.asarray(vendor_exit, bool)
+    breach = np.asarray(breach, bool)
+    poor_value = np.asarray(poor_value, bool)
+    return np.where(vendor_exit, EARLY_TERM_VENDOR_EXIT,
+                    np.where(breach, EARLY_TERM_BREACH,
+                             np.where(poor_value, EARLY_TERM_POOR_VALUE,
+                                      EARLY_TERM_NONE))).astype(np.int8)
+
+
+def low_cost_countries(labour_cost, buyer_weight, threshold):
+    """Countries that the wage-convergence lever applies to.
+
+    A country is a low-cost (offshore-supplier) country when its labour cost is below
+    ``threshold`` times the buyer-weighted mean labour cost of the buyers' home countries.
+    Whether it also hosts buyers does not matter, so India, China, Mexico, Brazil and
+    South Africa are included with the other supplier countries. Assumption: the split
+    follows the data's own gap (with the shipped data and buyer weights, the labour cost of
+    every high-income buyer country is above 0.8 times that mean in 2000, every other
+    country's below 0.45 times it).
+
+    Parameters
+    ----------
+    labour_cost : ndarray, shape (C,)
+        Labour cost of each country in the reference year, USD/hour.
+    buyer_weight : ndarray, shape (C,)
+        Relative weight of each country as a buyer home (0 if none; not all 0).
+    threshold : float
+        Fraction of the buyer-weighted mean labour cost.
+
+    Returns
+    -------
+    ndarray of bool, shape (C,)
+    """
+    labour_cost = np.asarray(labour_cost, float)
+    wts = np.asarray(buyer_weight, float)
+    mean = float((labour_cost * wts).sum() / wts.sum())
+    return labour_cost < threshold * mean
+
+
+def wage_convergence_multiplier(years, start_year, extra_growth):
+    """Labour-cost multiplier of the wage-convergence lever, by year.
+
+    ``(1 + extra_growth) ** max(year - start_year, 0)``: extra compound growth of labour
+    cost from ``start_year`` on, on top of the path each country's GDP per capita gives
+    (scenario lever; 0 = off). Applied to the countries of :func:`low_cost_countries`, it
+    narrows their wage gap to the buyers' home countries.
+
+    Parameters
+    ----------
+    years : ndarray of int, shape (Y,)
+    start_year : int
+    extra_growth : float
+        Fraction per year.
+
+    Returns
+    -------
+    ndarray, shape (Y,)
+    """
+    k = np.clip(np.asarray(years) - start_year, 0, None)
+    return (1.0 + extra_growth) ** k
+
+
+def wage_convergence(labour_cost, frontier, years, start_year, rate, converging):
+    """Labour-cost paths with part of each low-cost country's wage gap closed.
+
+    Conditional beta-convergence: the log gap between a country's labour cost and the
+    frontier shrinks at ``rate`` per year, ``gap(t) = gap(t0) * exp(-rate * (t - t0))``
+    (Barro & Sala-i-Martin 1992, "Convergence", JPE 100(2): 223-251, estimate about 2 % a
+    year for incomes across US states and countries). Applied on top of the path GDP per
+    capita gives, from ``start_year`` on, to the countries ``converging`` whose labour cost
+    is below the frontier; so the poorest countries' labour costs rise the most. Scenario
+    lever (0 = off); applying an income convergence rate to labour cost is an assumption.
+
+    Parameters
+    ----------
+    labour_cost : ndarray, shape (C, Y)
+        Labour cost, USD/hour.
+    frontier : ndarray, shape (Y,)
+        Frontier labour cost per year, USD/hour (the buyer-weighted mean of the buyers'
+        home countries).
+    years : ndarray of int, shape (Y,)
+    start_year : int
+    rate : float
+        Convergence rate per year (>= 0).
+    converging : ndarray of bool, shape (C,)
+        Countries the lever applies to (:func:`low_cost_countries`).
+
+    Returns
+    -------
+    ndarray, shape (C, Y)
+        New labour costs (a copy); other countries and years before ``start_year`` are
+        unchanged, and no country is raised above the frontier.
+    """
+    out = np.array(labour_cost, dtype=float, copy=True)
+    k = np.clip(np.asarray(years) - start_year, 0, None)
+    closed = 1.0 - np.exp(-rate * k)                      # share of the log gap closed
+    gap = np.log(np.asarray(frontier)[None, :]) - np.log(out)
+    rows = np.asarray(converging, bool)
+    out[rows] *= np.exp(closed[None, :] * np.maximum(gap[rows], 0.0))
+    return out

@@ -8,9 +8,8 @@ from pathlib import Path
 from simulation.atomic import write_json
 from simulation.config import render_scenario_toml
 from simulation.run import Run, provenance
-from simulation.world import published_market_size
 
-RESULTS_FORMAT_VERSION = 1
+RESULTS_FORMAT_VERSION = 2  # 2: early-termination columns, flows_bilateral.csv
 
 
 def default_out_dir(seed: int, label: str | None = None) -> Path:
@@ -29,13 +28,15 @@ def next_free_dir(base: Path) -> Path:
     return out
 
 
-def write_run_files(folder: Path, run: Run, origin: dict | None = None) -> None:
+def write_run_files(folder: Path, run: Run, origin: dict | None = None,
+                    formats: tuple[str, ...] = ("png",)) -> None:
     """Write a run's files into ``folder`` (normally the temporary folder of
     :func:`simulation.atomic.atomic_dir`).
 
     Files: ``quarterly.csv``/``.parquet``, ``annual.csv``/``.parquet``,
-    ``acv_by_country.csv``, ``config.toml`` (effective scenario), ``manifest.json`` and
-    ``market_size.png``.
+    ``acv_by_country.csv``, ``flows_bilateral.csv``, ``config.toml`` (effective scenario),
+    ``manifest.json`` and the figures of :func:`simulation.plotting.run_figures` in each of
+    ``formats``.
 
     Parameters
     ----------
@@ -44,6 +45,8 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None) -> None:
     origin : dict, optional
         Where the run's seed comes from (e.g. the sweep and run id of a re-run), added to
         the manifest's ``seed`` record.
+    formats : tuple of str
+        Figure formats (:data:`simulation.plotting.FIGURE_FORMATS`).
     """
     from simulation import plotting  # matplotlib: imported only when a figure is drawn
 
@@ -53,9 +56,10 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None) -> None:
     run.quarterly.to_parquet(folder / "quarterly.parquet", index=False)
     run.annual.to_parquet(folder / "annual.parquet", index=False)
     run.acv_by_country.to_csv(folder / "acv_by_country.csv", index=False)
+    run.flows_bilateral.to_csv(folder / "flows_bilateral.csv", index=False)
     (folder / "config.toml").write_text(render_scenario_toml(scenario), encoding="utf-8")
-    fig = plotting.market_size_figure(run.annual, published_market_size())
-    plotting.save(fig, folder / "market_size.png")
+    plotting.save_figures(plotting.run_figures(run.annual, run.acv_by_country), folder,
+                          formats)
     manifest = provenance(
         run.clock, runtime_s=run.runtime_s, seed=run.seed, scenario=scenario,
         results_format_version=RESULTS_FORMAT_VERSION,

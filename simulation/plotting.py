@@ -26,6 +26,73 @@ COLORS = {
     "terminations": "#7f7f7f", "band": "#c55a11",
 }
 STYLE = {"figsize": (8.0, 4.5), "dpi": 120, "grid_alpha": 0.3}
+#: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), in the order series take
+#: them: blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+           "#000000")
+
+#: Axis labels (with units) of the output columns (:mod:`simulation.collector`).
+OUTPUT_LABELS = {
+    "market_acv_usd_bn": "ACV of active contracts, USD bn",
+    "tcv_signed_usd_bn": "TCV signed, USD bn per year",
+    "tcv_signed_bpo_usd_bn": "TCV signed (BPO), USD bn per year",
+    "share_onshore": "onshore share of ACV", "share_nearshore": "nearshore share of ACV",
+    "share_offshore": "offshore share of ACV",
+    "share_front_office": "front-office share of ACV",
+    "share_back_office": "back-office share of ACV",
+    "share_captive": "captive share of sourced value",
+    "outsourcing_rate": "share of firm-process pairs outsourced",
+    "n_vendors": "active vendors", "hhi_vendors": "HHI of vendor ACV shares",
+    "n_breaches": "breaches per year per 1,000 firms",
+    "breach_loss_usd_bn": "breach losses, USD bn per year",
+    "n_terminations": "early terminations per year per 1,000 firms",
+    "n_backsourced": "back-sourcing events per year per 1,000 firms",
+    "n_reshored": "reshoring events per year per 1,000 firms",
+}
+
+
+#: Counts of events in the outputs (of simulated firm-process pairs).
+COUNT_COLUMNS = ("n_breaches", "n_terminations", "n_backsourced", "n_reshored")
+
+
+def per_thousand_firms(table: pd.DataFrame, n_firms: int) -> pd.DataFrame:
+    """A copy of ``table`` with the event counts (:data:`COUNT_COLUMNS`) per 1,000 real
+    buyer firms.
+
+    Each simulated firm stands for ``real_buyer_firms / n_firms`` real firms, so a count of
+    simulated firm-process pairs is ``count x real_buyer_firms / n_firms`` real events,
+    i.e. ``count / n_firms x 1000`` per 1,000 real firms: comparable across runs of any
+    size.
+    """
+    out = table.copy()
+    for c in COUNT_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c] * (1000.0 / n_firms)
+    return out
+
+
+def output_label(column: str) -> str:
+    """Axis label of an output column, with its unit (the column name if unknown)."""
+    return OUTPUT_LABELS.get(column, column)
+
+
+def number_label(v) -> str:
+    """A number as people read it in a tick or legend: whole numbers without decimals
+    (thousands separated), others to three significant digits, never in exponent notation
+    between 0.001 and 1e6 (``0.02667`` -> ``0.0267``); other values as they are."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                               np.floating)):
+        return str(v)
+    x = float(v)
+    if not np.isfinite(x):
+        return str(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 0.001:
+        return f"{float(f'{x:.3g}'):.6f}".rstrip("0").rstrip(".")
+    return f"{x:.3g}"
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray]:
@@ -208,8 +275,85 @@ def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int
     return fig
 
 
+def baseline_difference_figure(difference: pd.DataFrame, columns: tuple[str, ...],
+                               title: str | None = None) -> Figure:
+    """The difference of a run to a baseline run over time, one panel per output.
+
+    Parameters
+    ----------
+    difference : DataFrame
+        ``year`` and, per column of ``columns``, the run's value minus the baseline's
+        (e.g. :func:`simulation.viz.baseline_difference`).
+    columns : tuple of str
+        Outputs, one panel each, labelled with :func:`output_label`.
+    title : str, optional
+    """
+    fig, axes = new_figure(ncols=len(columns), figsize=(STYLE["figsize"][0],
+                                                         STYLE["figsize"][1] * 0.8))
+    for i, (ax, col) in enumerate(zip(axes, columns)):
+        ax.plot(difference["year"], difference[col], color=PALETTE[i % len(PALETTE)], lw=2)
+        ax.axhline(0, color=COLORS["published"], lw=0.8)
+        year_axis(ax)
+        ax.set_title(output_label(col), fontsize=9)
+    axes[0].set_ylabel("this run minus baseline")
+    fig.suptitle(title or "Difference to the baseline")
+    return fig
+
+
+def run_figures(annual: pd.DataFrame, acv_by_country: pd.DataFrame) -> dict[str, Figure]:
+    """The figures of one run's results folder: ``market_size`` (against the published
+    series), ``location_shares``, ``events`` and ``acv_by_country`` (last year).
+
+    Parameters
+    ----------
+    annual : DataFrame
+        The run's annual table.
+    acv_by_country : DataFrame
+        ``year``, ``vendor_iso3``, ``acv_usd_bn``.
+    """
+    from simulation.world import published_market_size
+
+    return {"market_size": market_size_figure(annual, published_market_size()),
+            "location_shares": location_shares_figure(annual),
+            "events": events_figure(annual),
+            "acv_by_country": acv_by_country_figure(acv_by_country)}
+
+
 def save(fig: Figure, path: str | Path) -> Path:
     """Save a figure as PNG and return its path."""
     path = Path(path)
     fig.savefig(path, dpi=STYLE["dpi"])
     return path
+
+
+#: Figure file formats bposim writes (``--figure-format``, a comma list of them).
+FIGURE_FORMATS = ("png", "pdf", "svg")
+
+
+def save_figures(figures: dict[str, Figure], folder: str | Path,
+                 formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Write each figure as ``folder/<name>.<format>`` for every format; returns the paths.
+
+    Each file is written under a temporary name and renamed, so a figure file is never
+    half-written.
+
+    Parameters
+    ----------
+    figures : dict
+        File name (without extension) -> Figure.
+    folder : path
+        Created if missing.
+    formats : tuple of str
+        Any of :data:`FIGURE_FORMATS`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, fig in figures.items():
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            tmp = folder / f".{name}.{fmt}.tmp"
+            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt)
+            tmp.replace(path)
+            paths.append(path)
+    return paths

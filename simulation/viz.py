@@ -1,4 +1,4 @@
-"""The bposim dashboard: a Mesa ``SolaraViz`` app to move the market's drivers and watch it.
+"""The bposim dashboard: a Mesa app to move the market's drivers and watch it.
 
 Start it with ``bposim viz`` (or ``solara run simulation/viz.py``) and open the printed
 address, or show it inside Jupyter::
@@ -24,11 +24,13 @@ See ``docs/dashboard.md``.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import pandas as pd
+
 import solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
@@ -136,8 +138,9 @@ def dashboard_scenario(config: Scenario | str | os.PathLike | None = None, *,
 class DashboardModel(BPOModel):
     """:class:`~simulation.model.BPOModel` driven by the dashboard's controls.
 
-    Mesa's ``SolaraViz`` re-creates the model on Reset as ``type(model)(**controls)``, so
-    the dashboard's model is a class whose constructor takes the controls. It builds the
+    Mesa's ``ModelController`` re-creates the model on Reset as
+    ``type(model)(**controls)``, so the dashboard's model is a class whose constructor
+    takes the controls. It builds the
     model of :func:`dashboard_scenario` with the seed ``make_seed(seed)``, exactly as
     :func:`simulation.run.build_model` does; Mesa steps it.
 
@@ -148,8 +151,9 @@ class DashboardModel(BPOModel):
     seed : int
         Root seed of the run (:func:`simulation.run.make_seed`, no spawn key).
     scenario : mesa.experimental.scenarios.Scenario, optional
-        Ignored. Mesa's ``SolaraViz`` passes an empty Mesa scenario when it re-creates the
-        model on Reset; bposim's scenario comes from ``config`` and the controls.
+        Ignored. Mesa's ``ModelController`` passes an empty Mesa scenario when it
+        re-creates the model on Reset; bposim's scenario comes from ``config`` and the
+        controls.
     **controls
         The other controls: ``vendor_country``, ``set_vendor_tax``, ``vendor_tax_rate``,
         ``set_home_tax``, ``home_tax_rate`` and scenario fields by flat name; see
@@ -232,6 +236,34 @@ def live_frame(model: BPOModel):
     return trailing_year_frame(quarterly_frame(model))
 
 
+#: Outputs of the difference-to-baseline view.
+DIFFERENCE_COLUMNS = ("market_acv_usd_bn", "tcv_signed_usd_bn", "share_offshore")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A run pinned for comparison: its quarterly outputs (:func:`live_frame`) and the
+    line describing its drivers (:func:`run_description`)."""
+
+    frame: pd.DataFrame
+    description: str
+
+    @classmethod
+    def of(cls, model: BPOModel) -> "Baseline":
+        return cls(live_frame(model), run_description(model))
+
+
+def baseline_difference(model: BPOModel, baseline: Baseline,
+                        columns: tuple[str, ...] = DIFFERENCE_COLUMNS) -> pd.DataFrame:
+    """The running model's outputs minus the baseline's, in the quarters both have:
+    ``year`` (decimal) and ``columns``. With the same seed (the default), both runs draw
+    the same random numbers, so the difference is the effect of the moved controls."""
+    cur = live_frame(model).set_index("year")[list(columns)]
+    base = baseline.frame.set_index("year")[list(columns)]
+    common = cur.index.intersection(base.index)
+    return (cur.loc[common] - base.loc[common]).reset_index()
+
+
 def _when(model: BPOModel) -> str:
     if model.datacollector.model_vars.get("year"):
         return f"{model.year} Q{model.quarter}"
@@ -254,9 +286,10 @@ def run_description(model: BPOModel) -> str:
             f"{sc.risk.backlash_intensity:.2f} · tax rates: {taxes}")
 
 
-def Summary(model: BPOModel) -> solara.Element:
-    """The state of the market (quarter, ACV, offshore share, vendors) and the run's
-    driver values, as plain text (``solara.Markdown`` would fetch a diagram library)."""
+def Summary(model: BPOModel, baseline: Baseline | None = None) -> solara.Element:
+    """The state of the market (quarter, ACV, offshore share, vendors), the run's driver
+    values and the pinned baseline's, as plain text (``solara.Markdown`` would fetch a
+    diagram library)."""
     q = model.datacollector.model_vars
     if not q.get("year"):
         state = (f"Spin-up done. Press STEP to simulate "
@@ -268,6 +301,8 @@ def Summary(model: BPOModel) -> solara.Element:
     with solara.Column(gap="4px", classes=["bposim-summary"]) as col:
         solara.Text(state, style={"font-weight": "bold", "font-size": "1.1em"})
         solara.Text(f"This run: {run_description(model)}")
+        if baseline is not None:
+            solara.Text(f"Baseline: {baseline.description}")
     return col
 
 
@@ -298,23 +333,30 @@ def WorkFlows(model: BPOModel) -> solara.Element:
         acv_flow_matrix(model), title=f"Where the work flows (ACV, USD bn), {_when(model)}"))
 
 
-#: The dashboard's plots, in display order (two per row on wide screens).
+def Difference(model: BPOModel, baseline: Baseline) -> solara.Element:
+    """This run minus the pinned baseline: ACV, TCV signed, offshore share."""
+    return _show(plotting.baseline_difference_figure(
+        baseline_difference(model, baseline), DIFFERENCE_COLUMNS,
+        title=f"Difference to the baseline, {_when(model)}"))
+
+
+#: The dashboard's plots, in display order (two per row on wide screens); with a pinned
+#: baseline, :func:`Difference` comes first.
 VIEWS = (MarketSize, LocationShares, AcvByCountry, Events, WorkFlows)
 
 _CSS = ".bposim-views img {max-width: 100%; height: auto;}"
 
 
 @solara.component
-def Views(model: BPOModel):
-    """The main area: :func:`Summary` and the :data:`VIEWS`, redrawn after every step.
-
-    Laid out here rather than through ``SolaraViz(components=...)``: Mesa puts those in a
-    draggable grid whose Vue 2 library fails to load under ipyvue 3 (the page stays blank).
-    """
+def Views(model: BPOModel, baseline: Baseline | None = None):
+    """The main area: :func:`Summary`, the difference to the baseline (if one is pinned)
+    and the :data:`VIEWS`, redrawn after every step."""
     update_counter.get()  # Mesa bumps this after each step / reset: redraw
     solara.Style(_CSS)
     with solara.Column(classes=["bposim-views"]) as main:
-        Summary(model)
+        Summary(model, baseline)
+        if baseline is not None:
+            Difference(model, baseline)
         with solara.ColumnsResponsive(default=12, large=6):
             for view in VIEWS:
                 view(model)
@@ -330,19 +372,49 @@ def use_dashboard_model(config: Scenario | None = None):
 
 
 @solara.component
+def ControlPanel(model: solara.Reactive[BPOModel], params: dict[str, Any],
+                 baseline: solara.Reactive[Baseline | None]):
+    """RESET / ▶ / STEP (Mesa's ``ModelController``; one STEP = one year), PIN AS
+    BASELINE / CLEAR BASELINE, and the model's controls (Mesa's ``ModelCreator``), which
+    take effect on RESET."""
+    parameters = solara.use_reactive({})
+    play = solara.use_reactive(PLAY_INTERVAL_MS)
+    render = solara.use_reactive(QUARTERS_PER_RENDER)
+    threads = solara.use_reactive(False)
+    update_counter.get()  # a step enables "Pin as baseline"
+    stepped = bool(model.value.datacollector.model_vars.get("year"))
+    with solara.Column() as col:
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=parameters, play_interval=play,
+                            render_interval=render, use_threads=threads)
+            with solara.Row(justify="space-between"):
+                solara.Button("Pin as baseline", disabled=not stepped, text=True,
+                              on_click=lambda: baseline.set(Baseline.of(model.value)))
+                solara.Button("Clear baseline", disabled=baseline.value is None, text=True,
+                              on_click=lambda: baseline.set(None))
+        with solara.Card("Model parameters"):
+            ModelCreator(model, params, model_parameters=parameters)
+    return col
+
+
+@solara.component
 def Page():
     """The dashboard in a browser (``bposim viz``, ``solara run simulation/viz.py``).
 
-    Mesa's ``SolaraViz`` draws the controls in the sidebar and owns the Step / Play /
-    Reset logic; Reset re-creates :class:`DashboardModel` from the controls. One model per
-    browser session.
+    Built from Mesa's ``SolaraViz`` parts (``ModelController`` owns the Step / Play /
+    Reset logic; Reset re-creates :class:`DashboardModel` from the controls) in Solara's
+    app layout: the controls in the sidebar, the plots in the main area. One model per
+    browser session. ``SolaraViz`` itself is not used: its render-interval slider (step
+    2 from 1) cannot hold one year (4 quarters) per STEP.
     """
     params, model = use_dashboard_model()
+    baseline = solara.use_reactive(None)
     with solara.Column() as page:
-        SolaraViz(model, components=[], model_params=params,
-                  name="bposim: BPO market dashboard", play_interval=PLAY_INTERVAL_MS,
-                  render_interval=QUARTERS_PER_RENDER)
-        Views(model.value)
+        with solara.AppBar():
+            solara.AppBarTitle("bposim: BPO market dashboard")
+        with solara.Sidebar():
+            ControlPanel(model, params, baseline)
+        Views(model.value, baseline.value)
     return page
 
 
@@ -350,10 +422,8 @@ def Page():
 def Notebook(config: Scenario | None = None):
     """The dashboard inside Jupyter: ``from simulation.viz import Notebook; Notebook()``.
 
-    The same controls and plots as :func:`Page`, from the same Mesa ``SolaraViz`` parts
-    (``ModelController``: Reset / Play / Step; ``ModelCreator``: the parameter controls),
-    laid out inline. ``SolaraViz`` itself puts its controls in an app bar and sidebar that
-    JupyterLab cannot show with ipyvuetify 3 ("Could not find injected layout").
+    The same controls and plots as :func:`Page`, laid out inline (a notebook cell has no
+    app bar or sidebar).
 
     Parameters
     ----------
@@ -361,20 +431,16 @@ def Notebook(config: Scenario | None = None):
         Scenario to start from (default: ``$BPOSIM_VIZ_CONFIG`` or the default scenario).
     """
     params, model = use_dashboard_model(config)
-    parameters = solara.use_reactive({})
-    play = solara.use_reactive(PLAY_INTERVAL_MS)
-    render = solara.use_reactive(QUARTERS_PER_RENDER)
-    threads = solara.use_reactive(False)
+    baseline = solara.use_reactive(None)
     with solara.Columns([1, 3]) as main:
-        with solara.Card("bposim dashboard", style={"min-width": "260px"}):
-            ModelController(model, model_parameters=parameters, play_interval=play,
-                            render_interval=render, use_threads=threads)
-            ModelCreator(model, params, model_parameters=parameters)
-        Views(model.value)
+        with solara.Column(style={"min-width": "260px"}):
+            ControlPanel(model, params, baseline)
+        Views(model.value, baseline.value)
     return main
 
 
 __all__ = ["Page", "Notebook", "Views", "DashboardModel", "dashboard_scenario",
            "model_params", "tax_rate_overrides", "home_countries", "vendor_countries",
-           "initial_kwargs", "base_scenario", "use_dashboard_model", "live_frame",
-           "run_description", "VIEWS", "CONFIG_ENV"]
+           "initial_kwargs", "base_scenario", "use_dashboard_model", "ControlPanel", "live_frame",
+           "run_description", "VIEWS", "CONFIG_ENV", "Baseline", "baseline_difference",
+           "Difference", "DIFFERENCE_COLUMNS"]

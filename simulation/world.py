@@ -458,12 +458,23 @@ class World:
         for c, mult in scenario.labour.labour_cost_multiplier.items():
             labour[iso.index(c)] *= mult
         log.append("labour_cost: " + fit.summary())
-        extra = scenario.labour.offshore_labour_cost_growth
-        if extra != 0.0:
-            buyers = {c for c, w in scenario.population.buyer_home_weights.items() if w > 0}
-            rows = [i for i, c in enumerate(iso) if c not in buyers]
-            k = np.clip(years - t.start_year, 0, None)
-            labour[rows] *= (1 + extra) ** k[None, :]
+        # wage-convergence levers: every low-cost vendor country, buyer home or not
+        lab = scenario.labour
+        extra, rate = lab.offshore_labour_cost_growth, lab.wage_convergence_rate
+        if extra != 0.0 or rate != 0.0:
+            bw = np.array([scenario.population.buyer_home_weights.get(c, 0.0) for c in iso])
+            low = mech.low_cost_countries(labour[:, t.start_year - first], bw,
+                                          lab.low_cost_threshold)
+            names = ", ".join(iso[i] for i in np.flatnonzero(low))
+            if rate != 0.0:
+                frontier = (labour * bw[:, None]).sum(axis=0) / bw.sum()
+                labour = mech.wage_convergence(labour, frontier, years, t.start_year, rate, low)
+                log.append(f"labour_cost: log gap to the buyer-weighted mean closes at {rate:g}"
+                           f"/yr from {t.start_year} in {names}")
+            if extra != 0.0:
+                labour[low] *= mech.wage_convergence_multiplier(years, t.start_year,
+                                                                extra)[None, :]
+                log.append(f"labour_cost: {extra:+g}/yr from {t.start_year} in {names}")
 
         # --- political stability (WGI estimate)
         pv_df = _read("political_stability.csv")

@@ -1,6 +1,7 @@
 """Calibration machinery (SMM + differential evolution) and ``bposim reproduce``."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,9 @@ def test_reproduce_writes_every_figure_csv_and_report(tmp_path):
                  "--executor", "in-process"], timeout=600)
     assert r.returncode == 0, r.stderr
     assert "MAPE" in r.stdout
+    # progress, piped: plain lines up to all 6 runs (3 calibrated + 3 counterfactual)
+    steps = re.findall(r"^reproduce: (\d)/6 runs \(\d+ %\), elapsed", r.stderr, re.M)
+    assert steps[-1] == "6" and len(steps) >= 3
     for name in ("1_market_size", "2_growth", "3_location_shares", "4_office_shares",
                  "5_us_tax_cut", "6_breaches_backsourcing", "7_bpo_share",
                  "8_outsourcing_by_process"):

@@ -58,6 +58,7 @@ def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "120 firms, 2 replications" in text and "MAPE" in text
+    assert "runs: 4/4 runs (100 %)" in text  # progress shown
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
 
 
@@ -75,6 +76,7 @@ def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
     assert "60 firms per run, 2000-2010; grid 2 x 2 x 2 replications" in text
     # 2 x 2 grid x 2 replications; Morris: 2 trajectories x (5 + 1) points x 2 replications
     assert "8 runs planned; stored 8: 8 ok" in text
+    assert "sweep nb02_grid: 8/8 runs (100 %)" in text  # progress shown
     assert "24 runs planned; stored 24: 24 ok" in text
     assert "mu_star" in text and "trajectories = 2 is below 10" in text
     sweeps = sorted(p.name for p in (tmp_path / "sweeps").iterdir() if p.is_dir())
@@ -87,3 +89,28 @@ def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
     saved = sorted(p.name for p in tmp_path.glob("sweep_*.png"))
     assert saved == sorted(f"sweep_{n}.png" for n in names)
     assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in saved)
+
+
+def test_reshoring_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
+    sizes = {"BPOSIM_NB_FIRMS": "40", "BPOSIM_NB_SCENARIOS": "6",
+             "BPOSIM_NB_REPLICATIONS": "1", "BPOSIM_NB_END_YEAR": "2010"}
+    for k, v in sizes.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("BPOSIM_NB_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("BPOSIM_NB_FIGDIR", str(tmp_path))
+    nb = _run(ROOT / "notebooks" / "04_when_does_reshoring_happen.ipynb", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "40 firms per run, 2000-2010; 3 policies x 6 scenarios" in text
+    assert "18 runs planned; stored 18: 18 ok" in text
+    assert "outcome of interest: n_reshored >" in text and "PRIM box 1: coverage" in text
+    assert "Reshoring is frequent" in text and "by US tax rate" in text
+    assert "The strongest driver by feature score" in text
+    out = tmp_path / "out"
+    assert (out / "discovery-40f-6s-1r-2010" / "boxes.csv").is_file()
+    assert (out / "sensitivity-40f-6s-1r-2010" / "indices.csv").is_file()
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 3
+    saved = sorted(p.name for p in tmp_path.glob("reshoring_*.png"))
+    assert saved == ["reshoring_feature_scores.png", "reshoring_prim_box1_limits.png",
+                     "reshoring_prim_box1_tradeoff.png"]

@@ -1,13 +1,15 @@
 """The dashboard without a browser: its data functions, figures, controls, and the Solara
 app rendered headless with ``solara.render``."""
 
+import subprocess
+
 import numpy as np
 import pandas as pd
 import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from conftest import run_cli
-from experiments.cli.viz import solara_command
+from conftest import bposim_exe, run_cli
+from experiments.cli.viz import missing_assets, needed_assets, solara_command
 from simulation import plotting
 from simulation.collector import (FLOW_COLUMNS, acv_flow_matrix, annual_frame,
                                   trailing_year_frame)
@@ -183,6 +185,48 @@ def test_app_renders_headless_and_reacts_to_its_controls():
     assert _images(rc)[3] != stepped[3]  # breaches and back-sourcing differ
 
 
+def test_baseline_difference_is_this_run_minus_the_baseline():
+    from simulation.viz import Baseline, baseline_difference, live_frame
+
+    base = DashboardModel(n_firms=150)
+    moved = DashboardModel(n_firms=150, breach_hazard_scale=4.0)
+    for m in (base, moved):
+        m.run_for(6)
+    pinned = Baseline.of(base)
+    assert "breach hazard x1.0" in pinned.description
+    cols = ["market_acv_usd_bn", "tcv_signed_usd_bn", "share_offshore"]
+    d = baseline_difference(moved, pinned)
+    want = live_frame(moved)[cols] - live_frame(base)[cols]
+    np.testing.assert_allclose(d[cols].to_numpy(), want.to_numpy(), rtol=0, atol=0)
+    assert (d[cols] != 0).any().any()
+    assert (baseline_difference(base, pinned)[cols] == 0).all().all()
+    moved.run_for(4)  # only the quarters both runs have
+    assert list(baseline_difference(moved, pinned)["year"]) == list(live_frame(base)["year"])
+
+
+def test_the_app_pins_a_baseline_and_shows_the_difference():
+    import ipyvuetify as v
+    import solara
+
+    from simulation.viz import Page
+
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    pin = rc.find(v.Btn, children=["Pin as baseline"]).widget
+    assert pin.disabled  # nothing simulated yet
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert not pin.disabled
+    pin.click()
+    assert len(_images(rc)) == 6 and "Baseline: 2000 firms" in _summary(rc)
+    rc.find(v.Slider, label="Breach hazard").widget.v_model = 4.0
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    text = _summary(rc)
+    assert "breach hazard x4.0" in text and "Baseline: 2000 firms" in text
+    assert "breach hazard x1.0" in text.split("Baseline:")[1]
+    rc.find(v.Btn, children=["Clear baseline"]).widget.click()
+    assert len(_images(rc)) == 5 and "Baseline:" not in _summary(rc)
+
+
 # ------------------------------------------------------------------------------ CLI
 def test_viz_command_serves_on_loopback_by_default():
     cmd = solara_command("127.0.0.1", 8765)
@@ -195,13 +239,39 @@ def test_viz_command_serves_on_loopback_by_default():
 
 @pytest.mark.parametrize("args, msg", [
     (["--port", "70000"], "--port: must be in 0-65535"),
-    (["--config", "/nonexistent/s.toml"], "cannot read"),
+    (["--config", "/nonexistent/s.toml"], "/nonexistent/s.toml: no such file"),
 ])
 def test_viz_command_rejects_bad_input_in_one_line(args, msg):
     p = run_cli(["viz", *args], timeout=60)
     assert p.returncode == 2
     assert p.stderr.count("\n") == 1 and msg in p.stderr and "Traceback" not in p.stderr
 
+def test_viz_command_stops_when_the_browser_assets_are_missing(tmp_path):
+    """Without Solara's browser assets the page would be blank: one line says what to run."""
+    import os
+
+    import solara
+
+    env = dict(os.environ, SOLARA_ASSETS_PROXY_CACHE_DIR=str(tmp_path))
+    p = subprocess.run(bposim_exe() + ["viz", "--port", "0"], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert f"pip install 'solara-assets=={solara.__version__}'" in p.stderr
+    assert "browser assets are missing" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_the_installed_assets_are_the_ones_solara_asks_for(tmp_path):
+    from importlib.metadata import version
+
+    import solara
+
+    assert version("solara-assets") == solara.__version__
+    needed = needed_assets()
+    assert any("solara-vuetify" in a for a in needed) and any("requirejs" in a for a in needed)
+    assert missing_assets() == []  # the default cache: filled by solara-assets
+    assert missing_assets(tmp_path) == needed
+    (tmp_path / needed[0]).mkdir(parents=True)
+    assert missing_assets(tmp_path) == needed[1:]
 
 
 def test_dashboard_starts_from_the_scenario_of_bposim_viz_config(tmp_path, monkeypatch):

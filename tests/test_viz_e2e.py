@@ -2,10 +2,11 @@
 system's, driven by Playwright) moves a control, steps the model and sees the plots change;
 the same inside JupyterLab (also on 127.0.0.1).
 
-Needs Debian's ``chromium`` at /usr/bin/chromium (``.ci/run`` installs it) and npm, with
-which ``tools/solara_assets.py`` puts Solara's browser assets in its local cache (the page
-cannot load them from the public CDN offline). A missing piece FAILS this test; it is never
-skipped. Set ``BPOSIM_SCREENSHOTS=DIR`` to keep the screenshots (the docs' are made so).
+Every request of the page that does not go to 127.0.0.1 is blocked and recorded, and the
+test fails if there is one: the dashboard's browser assets come from installed packages
+(``solara-assets``), never from a CDN. Needs Debian's ``chromium`` at /usr/bin/chromium
+(``.ci/run`` installs it); without it this test FAILS, it is never skipped. Set
+``BPOSIM_SCREENSHOTS=DIR`` to keep the screenshots (the docs' are made so).
 """
 
 import os
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -62,23 +64,19 @@ def _serve(cmd: list[str], url: str, log_path: Path, env=None):
 
 
 @pytest.fixture(scope="module")
-def solara_assets():
-    """Solara's browser assets in its local cache (fetched with npm if missing)."""
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "solara_assets.py")],
-                         capture_output=True, text=True, timeout=900)
-    assert out.returncode == 0, f"Solara's browser assets: {out.stderr}"
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("viz") / "server.log"
 
 
 @pytest.fixture(scope="module")
-def dashboard_url(solara_assets, tmp_path_factory):
+def dashboard_url(server_log):
     """``bposim viz`` on a free loopback port; stopped after the module.
 
     ``bposim viz`` becomes the Solara server (exec), so terminating it stops the server.
     """
     port = _free_port()
-    log = tmp_path_factory.mktemp("viz") / "server.log"
     yield from _serve(bposim_exe() + ["viz", "--port", str(port)],
-                      f"http://127.0.0.1:{port}/", log)
+                      f"http://127.0.0.1:{port}/", server_log)
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +113,21 @@ def browser():
         b.close()
 
 
+def _loopback_only(page) -> list[str]:
+    """Block every request of ``page`` that does not go to 127.0.0.1 or localhost; returns
+    the list the blocked URLs are appended to."""
+    blocked: list[str] = []
+
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    return blocked
+
+
 def _srcs(page) -> list[str]:
     return page.locator(IMG).evaluate_all("els => els.map(e => e.src)")
 
@@ -138,12 +151,16 @@ def _plots(page) -> list[bytes]:
     return [imgs.nth(i).screenshot() for i in range(N_PLOTS)]
 
 
-def test_dashboard_in_chromium(dashboard_url, browser, tmp_path):
+def test_dashboard_in_chromium(dashboard_url, server_log, browser, tmp_path):
     shots = Path(os.environ.get("BPOSIM_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1150})
-    errors = []
+    errors, failed = [], []
+    blocked = _loopback_only(page)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+            if r.status >= 400 else None)
     page.goto(dashboard_url, timeout=120_000)
     page.locator(IMG).nth(N_PLOTS - 1).wait_for(timeout=120_000)
     assert page.locator(IMG).count() == N_PLOTS
@@ -162,7 +179,7 @@ def test_dashboard_in_chromium(dashboard_url, browser, tmp_path):
     assert _plots(page) == baseline
 
     # move a control: breach hazard to the end of its slider (x5), then Reset and step
-    thumb = page.locator(".v-slider").filter(has_text="Breach hazard").get_by_role("slider")
+    thumb = page.get_by_role("slider", name="Breach hazard")
     assert thumb.get_attribute("aria-valuenow") == "1"
     thumb.focus()
     page.keyboard.press("End")
@@ -177,11 +194,16 @@ def test_dashboard_in_chromium(dashboard_url, browser, tmp_path):
     assert sum(a != b for a, b in zip(moved, baseline)) >= 3
     assert "breach hazard x5.0" in page.inner_text("body")
     assert not errors, errors
+    # every asset came from the server, which had every one installed
+    assert not blocked, f"requests leaving 127.0.0.1: {blocked}"
+    assert not failed, f"failed requests: {failed}"
+    assert "Could not load URL" not in server_log.read_text()
 
 
 def test_dashboard_in_jupyterlab(jupyterlab_url, browser, tmp_path):
     """The same dashboard inside JupyterLab (``Notebook()`` in a cell): move, reset, step."""
     page = browser.new_page(viewport={"width": 1500, "height": 1300})
+    blocked = _loopback_only(page)
     page.goto(jupyterlab_url + "/tree/dashboard.ipynb?reset", timeout=120_000)
     page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first.wait_for(timeout=120_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
@@ -195,7 +217,7 @@ def test_dashboard_in_jupyterlab(jupyterlab_url, browser, tmp_path):
     page.get_by_text("Spin-up done").wait_for(timeout=60_000)
     _press(page, "Step", "2000 Q4")
     baseline = _plots(page)
-    thumb = page.locator(".v-slider").filter(has_text="Breach hazard").get_by_role("slider")
+    thumb = page.get_by_role("slider", name="Breach hazard")
     thumb.focus()
     page.keyboard.press("End")
     page.wait_for_function("t => t.getAttribute('aria-valuenow') === '5'",
@@ -205,6 +227,7 @@ def test_dashboard_in_jupyterlab(jupyterlab_url, browser, tmp_path):
     _press(page, "Step", "2000 Q4")
     moved = _plots(page)
     assert moved[3] != baseline[3] and sum(a != b for a, b in zip(moved, baseline)) >= 3
+    assert not blocked, f"requests leaving 127.0.0.1: {blocked}"
     shots = os.environ.get("BPOSIM_SCREENSHOTS")
     if shots:
         news = page.get_by_role("button", name="No", exact=True)

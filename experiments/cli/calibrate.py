@@ -5,7 +5,6 @@ reproduce`` (the market-growth figures of the calibrated model); see
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -39,16 +38,19 @@ def cmd_calibrate(args) -> int:
 
     from experiments.calibration import (SHIPPED_RESULT, SHIPPED_SCENARIO, calibrate,
                                          load_calibration_spec, save_calibration)
+    from experiments.progress import Progress
     from simulation.atomic import atomic_dir
     from simulation.output import next_free_dir
 
     loaded = load_calibration_spec(args.spec)
     out = args.out or next_free_dir(
         Path("results") / f"calibration-{_dt.datetime.now():%Y%m%d-%H%M%S}")
-    say = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr))
     with atomic_dir(out) as tmp, executor_from_args(args) as ex:
-        say(f"calibrating {len(loaded.spec.parameters)} parameters on {ex.describe()}")
-        result = calibrate(loaded, executor=ex, progress=say)
+        if not args.quiet:
+            print(f"calibrating {len(loaded.spec.parameters)} parameters on "
+                  f"{ex.describe()}", file=sys.stderr)
+        with Progress(None, "calibrate", disable=args.quiet) as progress:
+            result = calibrate(loaded, executor=ex, progress=progress)
         save_calibration(result, tmp)
     if args.install:
         shutil.copyfile(out / SHIPPED_SCENARIO.name, SHIPPED_SCENARIO)
@@ -80,6 +82,7 @@ def cmd_reproduce(args) -> int:
 
     from experiments.calibration import SHIPPED_RESULT, calibrated_scenario
     from experiments.reproduce import reproduce
+    from simulation.inputs import read_json
     from simulation.output import next_free_dir
 
     if args.replications < 2:
@@ -90,12 +93,16 @@ def cmd_reproduce(args) -> int:
     scenario = calibrated_scenario(args.calibration, **flat)
     calib = None
     src = (args.calibration.parent / "calibration.json") if args.calibration else SHIPPED_RESULT
-    if src.is_file():
-        calib = json.loads(src.read_text(encoding="utf-8"))
+    if src.exists():
+        calib = read_json(src, "calibration result (calibration.json)")
+        if not isinstance(calib, dict):
+            raise UsageError(f"{src}: not a calibration result (a JSON object written by "
+                             "bposim calibrate)")
     out = args.out or next_free_dir(
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:
-        stats = reproduce(out, scenario, args.replications, args.seed, ex, calib)
+        stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
+                          quiet=args.quiet)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
               f"band in {stats['coverage']:.0%} of {stats['n_years']} years")

@@ -68,3 +68,37 @@ def executor_from_args(args: argparse.Namespace) -> "Executor":
 
     return make_executor(args.executor, workers=args.workers, scheduler=args.scheduler,
                          dask_local=args.dask_local)
+
+
+def add_figure_format_arg(p: argparse.ArgumentParser) -> None:
+    """``--figure-format``: the formats of the figures a command writes."""
+    p.add_argument("--figure-format", metavar="FORMATS", default="png",
+                   help="figure file formats, a comma list of png, pdf, svg (default png)")
+
+
+def figure_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """The formats named by ``--figure-format``, in order, without repeats.
+
+    Raises
+    ------
+    UsageError
+        An empty list or an unknown format (one line naming the allowed ones).
+    """
+    from simulation.plotting import FIGURE_FORMATS
+
+    names = [f.strip().lower() for f in args.figure_format.split(",") if f.strip()]
+    bad = [f for f in names if f not in FIGURE_FORMATS]
+    if bad or not names:
+        raise UsageError(f"--figure-format: unknown format {(bad[0] if bad else '')!r}; "
+                         f"allowed: a comma list of {', '.join(FIGURE_FORMATS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def written(paths: list) -> str:
+    """One line naming the files a command wrote, by folder: ``wrote 3 files: DIR/
+    (a.csv, b.png, c.pdf)``; a folder of more than six files by its count."""
+    by: dict[str, list[str]] = {}
+    for p in paths:
+        by.setdefault(str(p.parent), []).append(p.name)
+    return f"wrote {len(paths)} files: " + "; ".join(
+        f"{d}/ ({', '.join(n) if len(n) <= 6 else f'{len(n)} files'})" for d, n in by.items())

@@ -4,10 +4,10 @@ sweep exactly (``--from-sweep DIR --run-id ID``) and compare it with the stored 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError
+from experiments.cli.common import (Command, UsageError, add_figure_format_arg,
+                                    figure_formats)
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -23,24 +23,25 @@ def _run_args(p: argparse.ArgumentParser) -> None:
                    "sweep folder exactly (with --run-id) and compare with its stored results")
     p.add_argument("--run-id", type=int, metavar="ID", help="run id in the --from-sweep "
                    "folder")
+    add_figure_format_arg(p)
 
 
-class _QuarterBar:
-    """A tqdm progress bar on stderr, fed as the ``on_quarter`` callback of a run."""
+class _QuarterProgress:
+    """Progress of a run by quarter (:class:`experiments.progress.Progress`), fed as the
+    ``on_quarter`` callback of :func:`simulation.run.run_model`."""
 
     def __init__(self) -> None:
-        self.bar = None
+        from experiments.progress import Progress
+
+        self.progress = Progress(None, "simulating", unit="quarter")
 
     def __call__(self, model, done: int, total: int) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="quarter", file=sys.stderr, leave=False,
-                            desc="simulating", disable=None)
-        self.bar.update(1)
+        if self.progress.total is None:
+            self.progress.set_total(total)
+        self.progress.update(1)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.progress.close()
 
 
 def _stored_run(args):
@@ -74,6 +75,7 @@ def cmd_run(args) -> int:
     from simulation.output import default_out_dir, summary, write_run_files
     from simulation.run import make_seed, run_model
 
+    formats = figure_formats(args)
     stored = origin = None
     if args.from_sweep is not None or args.run_id is not None:
         stored = _stored_run(args)
@@ -89,14 +91,14 @@ def cmd_run(args) -> int:
             raise UsageError(f"--seed: must be >= 0, got {args.seed}")
         seed = make_seed(args.seed)
         out = args.out or default_out_dir(args.seed)
-    bar = None if args.quiet else _QuarterBar()
+    bar = None if args.quiet else _QuarterProgress()
     with atomic_dir(out) as tmp:  # locked, written under a temporary name, renamed at the end
         try:
             run = run_model(scenario, seed, on_quarter=bar)
         finally:
             if bar is not None:
                 bar.close()
-        write_run_files(tmp, run, origin)
+        write_run_files(tmp, run, origin, formats)
     if not args.quiet:
         print(summary(run))
         print(f"results: {out}")

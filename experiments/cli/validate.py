@@ -7,7 +7,6 @@ The checks are in :mod:`experiments.validation`, the report writer in
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
@@ -28,7 +27,8 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_validate(args) -> int:
     """Run the validation checks and write the markdown report folder."""
-    from experiments.validation import CHECKS
+    from experiments.progress import Progress
+    from experiments.validation import CHECKS, planned_runs
     from experiments.validation.records import FULL, QUICK
     from experiments.validation.report import default_out_dir, validate
     from simulation.atomic import check_output_dir
@@ -44,22 +44,17 @@ def cmd_validate(args) -> int:
     out = args.out or default_out_dir(size)
     check_output_dir(out)
     executor = executor_from_args(args)
-    bar = progress = None
-    if not args.quiet:
-        from tqdm import tqdm
-        bar = tqdm(unit="run", file=sys.stderr, leave=False, desc="validating",
-                   disable=None)
+    progress = Progress(planned_runs(keys or list(CHECKS), size), "validate",
+                        disable=args.quiet)
 
-        def _progress(n_runs: int, label: str) -> None:
-            bar.set_postfix_str(label, refresh=False)
-            bar.update(1)
-        progress = _progress
+    def _progress(n_runs: int, label: str) -> None:
+        progress.set_postfix(label)
+        progress.update(1)
     try:
         with executor as ex:
-            results, out = validate(size, out, keys, progress=progress, executor=ex)
+            results, out = validate(size, out, keys, progress=_progress, executor=ex)
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     if not args.quiet:
         for r in results:
             for c in r.claims:

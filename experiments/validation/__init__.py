@@ -27,7 +27,7 @@ from experiments.validation.coordination import check_coordination_order
 from experiments.validation.dispersion import check_productivity_dispersion
 from experiments.validation.drivers import check_driver_elasticities
 from experiments.validation.fixed_costs import check_fixed_costs_and_size
-from experiments.validation.records import Replications
+from experiments.validation.records import Replications, Size
 from experiments.validation.sorting import check_sorting_by_productivity
 from experiments.validation.specificity import check_asset_specificity
 from experiments.validation.statistics import CheckResult
@@ -45,7 +45,35 @@ CHECKS: dict[str, Callable[[Replications], CheckResult]] = {
     "drivers": check_driver_elasticities,
 }
 
-__all__ = ["CHECKS", "check_sorting_by_productivity", "check_coordination_order",
+#: The arms each check runs (labels of :meth:`Replications.arm`), then those of its
+#: diagnostics (run only at sizes with ``diagnostics``). One label is one scenario, run
+#: once however many checks use it. They give ``bposim validate`` the total of its
+#: progress; ``tests/test_validation.py`` checks them against the runs made.
+ARMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # the sorting arm is the "USA buyers" scenario (captives on by default, default fixed
+    # costs), so it is declared under that label and counted once
+    "sorting": (("USA buyers", "sorting, reversed"), ("sorting, abundant capacity",)),
+    "coordination": (("default", "coordination x 0.6", "USA buyers",
+                      "USA buyers, wages abroad x 0.8"), ()),
+    "dispersion": (("default", "Pareto shape 2"),
+                   ("abundant capacity", "abundant capacity, Pareto shape 2")),
+    "fixed_costs": (("default", "offshore fixed cost 2.0"), ()),
+    "specificity": (("default", "specificity x 3"), ()),
+    "tax": (("default", "IND tax 0.10", "captives, USA buyers, no US vendors",
+             "captives, USA buyers, no US vendors, USA tax 0"), ()),
+    "breach": (("default", "offshore breach multiplier 6", "breach hazard x 5"), ()),
+    "drivers": (("default", "coordination cost", "breach hazard", "backlash", "hidden costs",
+                 "hidden-cost bias", "labour cost of India", "tax rate of India"), ()),
+}
+
+
+def planned_runs(keys, size: Size) -> int:
+    """Model runs of the checks ``keys`` at ``size``: distinct arms x replications."""
+    arms = {a for k in keys for a in ARMS[k][0] + (ARMS[k][1] if size.diagnostics else ())}
+    return len(arms) * size.replications
+
+
+__all__ = ["CHECKS", "ARMS", "planned_runs", "check_sorting_by_productivity", "check_coordination_order",
            "check_productivity_dispersion", "check_fixed_costs_and_size",
            "check_asset_specificity", "check_tax_channel", "check_breach_risk",
            "check_driver_elasticities"]
