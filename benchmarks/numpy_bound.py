@@ -41,7 +41,8 @@ class NumpyQuarter:
     Parameters
     ----------
     model : BPOModel
-        A model of the default scenario with captive centres off. Its arrays and the
+        A model of the default scenario with captive centres and BPO tax regimes off (the
+        bound prices at the statutory rate and its accounts pay no tax). Its arrays and the
         state of its random generator are copied, so the model itself is untouched.
     """
 

@@ -58,11 +58,13 @@ EXPECTED = {
         "wider wage gap raises the offshored share": PASS,
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": WEAK,  # issue #12 merged: +0.002 [-0.030, +0.034]
+        "more dispersion raises the share of pairs offshored": FAIL,  # captives on: full size
+        # +0.0018 [-0.0028, +0.0065], quick size not resolved either
         "more dispersion raises the share of firms offshoring": FAIL,
     },
     "fixed_costs": {
-        "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # issue #12: +0.004 [-0.005, +0.013]
+        "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # captives
+        # on (issue #12): full size +0.0035 [+0.0020, +0.0050]
     },
     "specificity": {
         "higher asset specificity lowers outsourcing": PASS,
@@ -173,7 +175,7 @@ def test_sourcing_status_combines_mode_and_location(small_run):
     v = f.mode == MODE_VENDOR
     assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
     cap = f.mode == MODE_CAPTIVE  # captives are on by default since issue #12
-    assert (st[cap] == R.CAPTIVE_NEARSHORE + loc[cap] - R.NEARSHORE).all()
+    assert cap.any() and (st[cap] == R.CAPTIVE_NEARSHORE + loc[cap] - R.NEARSHORE).all()
     assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 

@@ -68,15 +68,13 @@ def check_tax_channel(reps: Replications) -> CheckResult:
     hours, value = country_hours_share("IND"), country_acv_share("IND")
     d_h = per_rep(ind, hours) - per_rep(base, hours)
     d_v = per_rep(ind, value) - per_rep(base, value)
-    why = ("A lower vendor-country rate acts mainly through entry: entrants choose their "
-           "country by exp(-3.3 x the expected tax rate of a new unit) (ODD 7.12), and while "
-           "the market forms the extra entrants win work and the agglomeration term keeps "
-           "the lead. Against it, the vendors' mark-up passes the cut on to buyers (price = "
-           "cost x (1 + m / (1 - t))), which lowers the value of Indian work more than it "
-           "adds volume, and in an established market the extra entrants crowd the "
-           "incumbents and more of them exit (a cut from 2005 lowers India's share: "
-           "docs/validation.md, 'Tax channel'). At the quick size, with few vendors, the "
-           "effect is noisy.")
+    why = ("A lower vendor-country rate acts through two channels (ODD 7.12): vendors price "
+           "with it (cost x (1 + m / (1 - t))), so buyers move work to them, and entrants "
+           "choose their country by exp(-3.3 x the expected tax rate of a new unit). The "
+           "price channel raises the country's value share only where the fee is a large "
+           "part of the buyer's all-in cost; the entry channel adds capacity, but extra "
+           "entrants also crowd the incumbents and exit. At the quick size, with few "
+           "vendors, the effect is noisy (docs/validation.md, check 6).")
     vw = dict(reps.scenario().vendors.vendor_country_weights)
     vw.pop("USA", None)
     cap = dict(captives_enabled=True, buyer_home_weights={"USA": 1.0},
