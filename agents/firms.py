@@ -77,6 +77,10 @@ class Endings:
         Hours per year each ending contract released.
     n_terminated : int
         Contracts ended before expiry.
+    cause : ndarray of int8, shape (n,)
+        Cause of each early ending (:func:`mechanisms.early_termination_cause`:
+        ``EARLY_TERM_VENDOR_EXIT``, ``EARLY_TERM_BREACH``, ``EARLY_TERM_POOR_VALUE``);
+        ``EARLY_TERM_NONE`` for a contract that expired.
     """
 
     pairs: np.ndarray
@@ -84,6 +88,11 @@ class Endings:
     vendor: np.ndarray
     hours: np.ndarray
     n_terminated: int
+    cause: np.ndarray
+
+    def n_by_cause(self, cause: int) -> int:
+        """Early endings with one cause (a ``mechanisms.EARLY_TERM_*`` code)."""
+        return int(np.count_nonzero(self.cause == cause))
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,10 @@ class Contracts:
     acv : ndarray, shape (n,)
         Annual contract value, USD/year.
     work_hours : ndarray, shape (n,)
-        Contracted hours per year x the process's wage multiplier (wage-weighted hours).
+        Contracted hours per year x the process's wage multiplier x the vendor's input
+        cost per hour relative to its host's labour cost (delivery mix and non-labour
+        inputs, :func:`~simulation.mechanisms.vendor_input_cost`): wage-weighted hours in
+        host-wage equivalents.
     """
 
     pairs: np.ndarray
@@ -163,7 +175,7 @@ class Firms:
     scenario : Scenario
     world : World
     rng : numpy.random.Generator
-        Draws, in order: home countries, productivities.
+        Draws, in order: home countries, productivities, the pairs' in-house cost factors.
 
     Attributes
     ----------
@@ -179,6 +191,10 @@ class Firms:
         Years of process-quarters not in-house so far.
     captive : ndarray of int, shape (n,)
         Country of the firm's captive centre, -1 if none.
+    n_early_term, n_backsourced : ndarray of int32, shape (n,)
+        Vendor contracts of the firm ended early, and reviews that took its outsourced
+        work back in-house, since the start of the spin-up (for firm-level comparisons
+        with surveys: :func:`simulation.contract_evidence.state_measures`).
     process, pair_home : ndarray of int8 / int16, shape (n_pairs,)
         Process and home country of each pair.
     base_hours : ndarray, shape (n_pairs,)
@@ -203,6 +219,9 @@ class Firms:
         The contract's vendor has exited (the contract ends next quarter).
     hazard : ndarray, shape (n_pairs,)
         Breach hazard per quarter of outsourced work, fixed when the arrangement began.
+    inhouse_factor : ndarray, shape (n_pairs,)
+        Persistent cost factor of the pair's in-house work (lognormal, mean 1;
+        :func:`~simulation.mechanisms.inhouse_cost_factor`), drawn once.
     contracts_signed, contracts_ended : int
         Vendor contracts signed (new and renewed) and ended so far.
 
@@ -228,6 +247,8 @@ class Firms:
                                     po.employees_max)
         self.experience = np.zeros(F)
         self.captive = np.full(F, -1, dtype=np.int64)
+        self.n_early_term = np.zeros(F, dtype=np.int32)
+        self.n_backsourced = np.zeros(F, dtype=np.int32)
 
         NP = self.n_pairs
         firm_of_pair = np.repeat(np.arange(F, dtype=np.int32), P)
@@ -248,6 +269,8 @@ class Firms:
         self.poor_quarters = np.zeros(NP, dtype=np.int32)
         self.orphaned = np.zeros(NP, dtype=bool)
         self.hazard = np.zeros(NP)
+        self.inhouse_factor = mech.inhouse_cost_factor(rng.standard_normal(NP),
+                                                       po.inhouse_cost_sigma)
         self.contracts_signed = 0
         self.contracts_ended = 0
         self._uniforms = np.empty((3, NP))  # the quarter's draws, same buffers every quarter
@@ -313,39 +336,48 @@ class Firms:
         A contract ends early when it was breached and its termination uniform ``u_term``
         (shape ``(n_pairs,)``) is below ``breach_termination_prob``; after
         ``poor_value_quarters`` quarters in a row of poor value (realised all-in cost above
-        today's in-house labour cost x (1 + ``poor_value_tolerance``)); or when its vendor
+        the firm's own in-house cost today x (1 + ``poor_value_tolerance``),
+        :meth:`own_inhouse_cost`); or when its vendor
         has exited (orphaned). Otherwise it ends at expiry. Updates the poor-value
         counters and the count of ended contracts.
+
+        Each early ending gets one cause (:func:`mechanisms.early_termination_cause`:
+        vendor exit, then breach, then poor value), and counts in its firm's
+        ``n_early_term``.
         """
-        sc, w, pr = self.scenario, self.world, self.world.processes
+        sc = self.scenario
         vi = in_force.vendor_pairs
         breached = np.zeros(self.n_pairs, dtype=bool)
         breached[breaches.pairs] = True
         term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
         # the counter is 0 off contract: every pair leaving a contract is reset when reviewed
-        inhouse_now = self.hours[vi] * w.labour_cost[self.pair_home[vi], ctx.year_index] \
-            * pr.wage_multiplier[self.process[vi]] * sc.labour.cost_to_wage_ratio
+        inhouse_now = self.inhouse_cost_now(vi, ctx.year_index)
         poor = self.true_cost[vi] > inhouse_now * (1.0 + sc.decision.poor_value_tolerance)
         n_poor = np.where(poor, self.poor_quarters[vi] + 1, 0)
         self.poor_quarters[vi] = n_poor
         term_poor = n_poor >= sc.decision.poor_value_quarters
-        terminated = term_breach | term_poor | self.orphaned[vi]
+        cause = mech.early_termination_cause(self.orphaned[vi], term_breach, term_poor)
+        terminated = cause != mech.EARLY_TERM_NONE
         expired = ~terminated & (self.end[vi] <= ctx.t)
         ending = terminated | expired
         ei = vi[ending]
         self.contracts_ended += len(ei)
+        np.add.at(self.n_early_term, vi[terminated] // self.n_processes, 1)
         return Endings(pairs=ei, expired=expired[ending], vendor=self.vendor[ei],
-                       hours=self.hours[ei], n_terminated=int(terminated.sum()))
+                       hours=self.hours[ei], n_terminated=int(terminated.sum()),
+                       cause=cause[ending])
 
     def due_reviews(self, in_force: InForce, endings: Endings, u_review: np.ndarray,
                     ctx: QuarterContext) -> DueReviews:
         """The pairs that review their sourcing this quarter (ODD step 7, §7.1).
 
         Every pair whose contract ended, and each in-house or captive pair whose uniform
-        ``u_review`` (shape ``(n_pairs,)``) is below ``review_hazard x D(t)``. Running
-        vendor contracts are reviewed only when they end.
+        ``u_review`` (shape ``(n_pairs,)``) is below ``review_hazard x D(t)``, with D(t) of
+        the pair's home and process (:meth:`QuarterContext.demand_at`). Running vendor
+        contracts are reviewed only when they end.
         """
-        due = u_review < self.scenario.decision.review_hazard * ctx.demand
+        due = u_review < self.scenario.decision.review_hazard * ctx.demand_at(
+            self.pair_home, self.process)
         due[in_force.vendor_pairs] = False
         due[endings.pairs] = True
         pairs = np.flatnonzero(due)
@@ -394,6 +426,7 @@ class Firms:
         self.country[pairs] = country
         self.hazard[pairs] = np.where(nm != MODE_INHOUSE, outcomes.hazard[c], 0.0)
         self.contracts_signed += int(outcomes.signed.sum())
+        np.add.at(self.n_backsourced, reviews.firm[outcomes.backsourced], 1)
         cap = nm == MODE_CAPTIVE
         if cap.any():
             self.captive[reviews.firm[c][cap]] = country[cap]
@@ -409,12 +442,39 @@ class Firms:
         self.experience += np.count_nonzero(
             self.mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
 
-    def contracts(self) -> Contracts:
-        """The vendor contracts in force now (:class:`Contracts`)."""
+    def contracts(self, ctx: QuarterContext) -> Contracts:
+        """The vendor contracts in force now (:class:`Contracts`); the quarter ``ctx``
+        prices their inputs (delivery mix and non-labour inputs, in host-wage hours)."""
         vi = np.flatnonzero(self.mode == MODE_VENDOR)
+        pr, w, yi = self.world.processes, self.world, ctx.year_index
+        host, buyer = w.labour_cost[self.country[vi], yi], w.labour_cost[self.pair_home[vi], yi]
+        inputs = mech.vendor_input_cost(host, buyer, self.scenario.labour.onsite_delivery_share,
+                                        self.country[vi] != self.pair_home[vi],
+                                        pr.nonlabour_share[self.process[vi]])
         return Contracts(pairs=vi, vendor=self.vendor[vi], acv=self.acv[vi],
-                         work_hours=self.hours[vi] * self.world.processes.wage_multiplier[
-                             self.process[vi]])
+                         work_hours=self.hours[vi] * pr.wage_multiplier[self.process[vi]]
+                         * inputs / host)
+
+    def inhouse_cost_now(self, pairs: np.ndarray, year_index: int) -> np.ndarray:
+        """What the contracted work of some pairs would cost in-house this year, USD/year,
+        shape ``(n,)``: the benchmark of the poor-value rule (ODD §7.9), the firm's own
+        in-house cost (:meth:`own_inhouse_cost`) of the contract's hours at today's
+        home-country wage."""
+        w, pr = self.world, self.world.processes
+        return self.own_inhouse_cost(pairs, self.hours[pairs] * w.labour_cost[
+            self.pair_home[pairs], year_index] * pr.wage_multiplier[self.process[pairs]]
+            * self.scenario.labour.cost_to_wage_ratio)
+
+    def own_inhouse_cost(self, pairs: np.ndarray, labour_cost: np.ndarray) -> np.ndarray:
+        """The firms' own in-house cost of some pairs' work, USD/year, shape ``(n,)``.
+
+        ``(labour_cost + non-labour inputs) x the pair's in-house cost factor``
+        (:func:`~simulation.mechanisms.nonlabour_cost`,
+        :func:`~simulation.mechanisms.inhouse_cost_factor`), with ``labour_cost`` the
+        loaded labour cost of the work at the home country's wage (shape ``(n,)``).
+        """
+        nl = self.world.processes.nonlabour_share[self.process[pairs]]
+        return (labour_cost + mech.nonlabour_cost(labour_cost, nl)) * self.inhouse_factor[pairs]
 
     def orphan(self, contracts: Contracts, exits: np.ndarray) -> None:
         """Mark the contracts of vendors that exited (``exits``: bool per vendor slot);

@@ -192,8 +192,9 @@ class Vendors:
         False once the vendor has exited.
     entered : ndarray of int
         Quarter of entry.
-    revenue_q, profit_q : ndarray
-        Revenue and profit of the last quarter, USD (0 once exited).
+    revenue_q, profit_q, tax_q : ndarray
+        Revenue, after-tax profit and corporate tax of the last quarter, USD (0 once
+        exited).
     specialised : ndarray of bool, shape (n, n_processes)
         Processes offered.
     """
@@ -204,7 +205,7 @@ class Vendors:
         "reputation": (float, 0.0), "margin": (float, 0.0), "cum_hours": (float, 0.0),
         "ref_hours": (float, 1.0), "learning": (float, 1.0), "loss_quarters": (np.int64, 0),
         "active": (bool, False), "entered": (np.int64, 0), "revenue_q": (float, 0.0),
-        "profit_q": (float, 0.0),
+        "profit_q": (float, 0.0), "tax_q": (float, 0.0),
     }
 
     def __init__(self, scenario: Scenario, world: World, rng: np.random.Generator,
@@ -219,7 +220,7 @@ class Vendors:
             n0 = max(n0, 1)
         self._grow(max(64, n0 * 2))
         self._set_views()
-        n_c, p_c = self._country_draw_args(np.zeros(world.n_countries))
+        n_c, p_c = self._country_draw_args(np.zeros(world.n_countries), 0)
         self.spawn(n0, rng.choice(n_c, size=n0, p=p_c), rng, t=0)
 
     def _grow(self, size: int) -> None:
@@ -256,16 +257,19 @@ class Vendors:
             active=bool(self.active[j]))
 
     # ------------------------------------------------------------------ entry
-    def _country_draw_args(self, acv_by_country: np.ndarray):
-        """Number of countries and the probabilities of an entrant's country:
-        ``vendor_country_weights x (1 + 10 x the country's share of ACV)``."""
-        w = self.world
+    def _country_draw_args(self, acv_by_country: np.ndarray, year_index: int):
+        """Number of countries and the probabilities of an entrant's country in year
+        ``year_index`` (:func:`mechanisms.entry_location_weights`: weight x agglomeration x
+        exp(-semi-elasticity x the expected tax rate of a new unit), §7.12)."""
+        w, vc = self.world, self.scenario.vendors
         wts = np.zeros(w.n_countries)
-        for c, x in self.scenario.vendors.vendor_country_weights.items():
+        for c, x in vc.vendor_country_weights.items():
             wts[w.index(c)] = x
         total = acv_by_country.sum()
         share = acv_by_country / total if total > 0 else np.zeros_like(acv_by_country)
-        p = wts * (1.0 + 10.0 * share)
+        p = mech.entry_location_weights(wts, share, w.entrant_tax_rate[:, year_index],
+                                        vc.entry_tax_semi_elasticity,
+                                        vc.entry_agglomeration_weight)
         return w.n_countries, p / p.sum()
 
     def spawn(self, k: int, countries: np.ndarray, rng: np.random.Generator, t: int) -> None:
@@ -356,20 +360,37 @@ class Vendors:
             hits = np.bincount(breached, minlength=self.n)[:self.n]
             self.reputation *= (1.0 - self.scenario.vendors.reputation_breach_penalty) ** hits
 
-    def keep_accounts(self, vendor, acv, work_hours, ctx: QuarterContext) -> None:
-        """The quarter's revenue and profit (§7.10, accounts).
+    def tax_rate_for(self, slots, buyer_home, year_index: int) -> np.ndarray:
+        """Effective corporate tax rate of vendors on a buyer's contract (fraction, §7.12).
+
+        The statutory rate of the vendor's country for a buyer in that country; otherwise
+        the rate on export income under the BPO tax regimes for the vendor's entry year and
+        age (``World.export_tax_rate``). ``slots`` and ``buyer_home`` broadcast (slots must
+        be valid).
+        """
+        w = self.world
+        c = self.country[slots]
+        return np.where(buyer_home == c, w.tax_rate[c, year_index],
+                        w.export_tax_rate[c, self.entered[slots] // 4, year_index])
+
+    def keep_accounts(self, vendor, acv, work_hours, buyer_home, ctx: QuarterContext) -> None:
+        """The quarter's revenue, corporate tax and after-tax profit (§7.10, §7.12).
 
         Parameters
         ----------
-        vendor, acv, work_hours : ndarray, shape (n_contracts,)
-            The contracts in force: vendor, ACV (USD/year), hours x wage multiplier.
+        vendor, acv, work_hours, buyer_home : ndarray, shape (n_contracts,)
+            The contracts in force: vendor, ACV (USD/year), hours x wage multiplier, home
+            country of the buyer.
         ctx : QuarterContext
 
         Notes
         -----
         revenue = sum ACV / 4; costs (work, idle capacity, overhead) at the host's labour
-        cost x ``cost_to_wage_ratio`` x ``vendor_efficiency`` x learning, per quarter.
-        Exited vendors book 0.
+        cost x ``cost_to_wage_ratio`` x ``vendor_efficiency`` x learning, per quarter. Tax
+        (:func:`mechanisms.vendor_profit_tax`): the statutory rate on the domestic share of
+        positive profit, the export regime's rate on the export share (of positive profit,
+        or of positive gross income = revenue - work and idle costs where the regime taxes
+        gross income). ``profit_q`` is after tax. Exited vendors book 0.
         """
         sc, w = self.scenario, self.world
         vc, n = sc.vendors, self.n
@@ -380,9 +401,18 @@ class Vendors:
         idle = np.maximum(self.capacity - self.committed, 0.0)
         idle_cost = idle * wage * vc.idle_cost_fraction / 4.0
         overhead = vc.overhead_fte * mech.HOURS_PER_FTE_YEAR * wage / self.learning / 4.0
-        profit = revenue - work_cost - idle_cost - overhead
+        gross_income = revenue - work_cost - idle_cost
+        export = np.bincount(vendor, acv * (buyer_home != self.country[vendor]),
+                             minlength=n)[:n] / 4.0
+        yi, c, ey = ctx.year_index, self.country, self.entered // 4
+        tax = mech.vendor_profit_tax(
+            gross_income - overhead, gross_income,
+            np.divide(export, revenue, out=np.ones(n), where=revenue > 0),
+            w.tax_rate[c, yi], w.export_tax_rate[c, ey, yi], w.export_tax_gross[c, ey, yi])
+        profit = gross_income - overhead - tax
         self.revenue_q[:] = np.where(self.active, revenue, 0.0)
         self.profit_q[:] = np.where(self.active, profit, 0.0)
+        self.tax_q[:] = np.where(self.active, tax, 0.0)
 
     def learn(self) -> None:
         """Learning by doing (§7.10, :func:`mechanisms.learning_factor`)."""
@@ -411,13 +441,16 @@ class Vendors:
         self.margin[:] = np.clip(m, vc.margin_min, vc.margin_max)
 
     def adjust_capacity(self, t: int) -> None:
-        """Capacity orders and cuts (§7.10): a busy vendor with nothing on order orders
-        capacity x ``capacity_growth``, arriving ``capacity_lag_quarters`` after quarter
-        ``t``; an idle vendor cuts capacity by ``capacity_growth`` / 2, never below its
-        committed hours."""
+        """Capacity orders and cuts (§7.10): a busy vendor with nothing on order and a
+        positive after-tax profit (:func:`mechanisms.capacity_order`) orders capacity x
+        ``capacity_growth``, arriving ``capacity_lag_quarters`` after quarter ``t``; an
+        idle vendor cuts capacity by ``capacity_growth`` / 2, never below its committed
+        hours."""
         vc = self.scenario.vendors
-        hi, lo = self._utilisation()
-        order = self.active & hi & (self.pending_step < 0)
+        _, lo = self._utilisation()
+        util = np.where(self.capacity > 0, self.committed / self.capacity, 0.0)
+        order = self.active & mech.capacity_order(util, self.profit_q, vc.utilisation_expand,
+                                                  self.pending_step >= 0)
         add = self.capacity * vc.capacity_growth
         if vc.capacity_lag_quarters == 0:
             self.capacity += np.where(order, add, 0.0)
@@ -431,7 +464,7 @@ class Vendors:
             self.capacity)
 
     def exit(self, t: int) -> np.ndarray:
-        """Exit after ``exit_loss_quarters`` loss quarters in a row, once
+        """Exit after ``exit_loss_quarters`` after-tax loss quarters in a row, once
         ``entry_grace_quarters`` have passed since entry (§7.10).
 
         Returns
@@ -452,9 +485,10 @@ class Vendors:
         """Entry where margins are attractive (§7.10).
 
         The number of entrants is Poisson with mean ``entry_rate x sampling x
-        clip(market margin / target_after_tax_margin, 0, 5)``; their countries are drawn
-        by :meth:`_country_draw_args` from the ACV won by each country (``vendor``, ``acv``:
-        the contracts in force, shape ``(n_contracts,)``), then :meth:`spawn`.
+        clip(market margin / target_after_tax_margin, 0, 5)``, the market margin being
+        after tax; their countries are drawn by :meth:`_country_draw_args` from the ACV won
+        by each country (``vendor``, ``acv``: the contracts in force, shape
+        ``(n_contracts,)``) and the expected tax rates of year ``t // 4``, then :meth:`spawn`.
         """
         vc, nc = self.scenario.vendors, self.world.n_countries
         rev_total = self.revenue_q.sum()
@@ -464,5 +498,5 @@ class Vendors:
         n_new = int(rng.poisson(vc.entry_rate * self.sampling * attract))
         acv_c = np.bincount(self.country[vendor], acv, minlength=nc) if len(vendor) \
             else np.zeros(nc)
-        n_c, p_c = self._country_draw_args(acv_c)
+        n_c, p_c = self._country_draw_args(acv_c, t // 4)
         self.spawn(n_new, rng.choice(n_c, size=n_new, p=p_c), rng, t)

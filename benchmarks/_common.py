@@ -1,10 +1,9 @@
 """Shared helpers of the benchmark scripts: the benchmark market, timing, memory, machine.
 
-The benchmark market is the default scenario with the vendor population scaled with the
-buyer population (``n_initial_vendors`` and ``entry_rate`` x n_firms / 2000, the default
-ratio), so that every size simulates the same market with more agents. With the default
-300 vendors, a million firms would meet a fixed vendor capacity and hardly outsource,
-which is a different (and cheaper) workload per firm.
+The benchmark market of ``n_firms`` is the default scenario with ``n_firms`` simulated
+firms. The model samples vendors at the firms' rate (``n_initial_vendors`` and
+``entry_rate`` are real-world figures scaled by ``n_firms / real_buyer_firms``), so every
+size simulates the same market with more agents: 300 vendors per 2,000 firms.
 """
 
 from __future__ import annotations
@@ -19,16 +18,13 @@ import numpy as np
 DEFAULT_FIRMS = 2000  # n_firms of the default scenario
 
 
-def scaled_market(n_firms: int) -> dict:
-    """Keyword arguments of :class:`BPOModel` for the benchmark market of ``n_firms``.
+def benchmark_model(n_firms: int, seed: int, **overrides):
+    """The benchmark market of ``n_firms`` firms, spun up, built through the run door
+    (:func:`simulation.run.build_model`); ``overrides`` are other scenario fields."""
+    from simulation.config import load_scenario
+    from simulation.run import build_model
 
-    The model samples vendors at the same rate as firms (``n_initial_vendors`` and
-    ``entry_rate`` are real-world figures scaled by ``n_firms / real_buyer_firms``), so the
-    benchmark market of any size is the default scenario with more or fewer agents: 300
-    vendors per 2,000 firms. (The figures in docs/performance.md were taken when this
-    function set that ratio itself; the model's rule gives the same market.)
-    """
-    return dict(n_firms=n_firms)
+    return build_model(load_scenario(None, n_firms=n_firms, **overrides), seed)
 
 
 def peak_rss_mb() -> float:
@@ -51,11 +47,9 @@ def machine() -> str:
             f"numpy {np.__version__}; load average {load}")
 
 
-def model_at(n_firms: int, year: int, seed: int, **kw):
+def model_at(n_firms: int, year: int, seed: int, **overrides):
     """A benchmark-market model run up to the start of ``year``."""
-    from simulation.model import BPOModel
-
-    m = BPOModel(rng=seed, **scaled_market(n_firms), **kw)
+    m = benchmark_model(n_firms, seed, **overrides)
     m.run_for(m.quarter_index(year, 1) - m.t)
     return m
 

@@ -25,10 +25,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))  # the oracle
 
-from _common import machine, model_at, scaled_market, side_by_side  # noqa: E402
+from _common import benchmark_model, machine, model_at, side_by_side  # noqa: E402
 from oracle_agents import AgentByAgentModel, clear_agent_by_agent  # noqa: E402
 
-from simulation.model import BPOModel  # noqa: E402
 
 
 def clear_by_agents(model):
@@ -50,10 +49,11 @@ def window(n_firms: int, quarters: int, from_year: int, seed: int) -> tuple[floa
     return t_fast, t_ref
 
 
-def full_run(n_firms: int, seed: int, model_class) -> float:
-    """Seconds for a whole run (construction with spin-up, then 2000-2030)."""
+def full_run(n_firms: int, seed: int, oracle: bool) -> float:
+    """Seconds for a whole run (construction with spin-up, then 2000-2030), of the model
+    (built through the run door) or of the agent-by-agent test oracle."""
     t = time.perf_counter()
-    m = model_class(rng=seed, **scaled_market(n_firms))
+    m = AgentByAgentModel(rng=seed, n_firms=n_firms) if oracle else benchmark_model(n_firms, seed)
     m.run()
     return time.perf_counter() - t
 
@@ -74,8 +74,8 @@ def main(argv=None) -> None:
           f"{ref / fast:.0f}x (goal >= 50x: {'met' if ref / fast >= 50 else 'NOT met'})",
           flush=True)
     if a.full:
-        fast = full_run(a.firms, a.seed, BPOModel)
-        ref = full_run(a.firms, a.seed, AgentByAgentModel)
+        fast = full_run(a.firms, a.seed, oracle=False)
+        ref = full_run(a.firms, a.seed, oracle=True)
         print(f"  whole run: vectorised {fast:.1f} s, agents {ref:.1f} s, speed-up "
               f"{ref / fast:.0f}x")
 

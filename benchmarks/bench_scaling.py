@@ -20,17 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, peak_rss_mb, scaled_market  # noqa: E402
+from _common import benchmark_model, machine, peak_rss_mb  # noqa: E402
 
 GOAL_RSS_MB = 8 * 1024
 
 
 def one(n_firms: int, seed: int) -> dict:
     """Run one size in this process; figures as a dict."""
-    from simulation.model import BPOModel
-
     t0 = time.perf_counter()
-    m = BPOModel(rng=seed, **scaled_market(n_firms))
+    m = benchmark_model(n_firms, seed)
     t1 = time.perf_counter()
     m.run()
     t2 = time.perf_counter()

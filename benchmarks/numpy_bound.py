@@ -11,8 +11,10 @@ the same work as the model:
   set at signing, as the model does), poor-value test, termination and expiry; the
   review mask;
 * every review: consideration set (inverse CDF per process, repeats dropped), the
-  all-in cost of in-house and of each vendor option (fee, coordination, governance,
-  breach loss, backlash, political risk, transition), the hidden-cost bias, the nested
+  all-in cost of in-house (with the pair's cost factor and the process's non-labour
+  inputs) and of each vendor option (fee on the delivery mix and non-labour inputs,
+  coordination, governance, breach loss, backlash, political risk, transition), the
+  hidden-cost bias, the nested
   logit choice, first-come capacity resolution, and the new contract state (with its
   breach hazard);
 * every vendor pair after the reviews: vendor revenue and cost sums, and the output
@@ -39,7 +41,8 @@ class NumpyQuarter:
     Parameters
     ----------
     model : BPOModel
-        A model of the default scenario with captive centres off. Its arrays and the
+        A model of the default scenario with captive centres and BPO tax regimes off (the
+        bound prices at the statutory rate and its accounts pay no tax). Its arrays and the
         state of its random generator are copied, so the model itself is untouched.
     """
 
@@ -59,6 +62,7 @@ class NumpyQuarter:
                         ("p_hours", f.hours), ("p_true", f.true_cost), ("p_end", f.end),
                         ("p_poor", f.poor_quarters), ("p_orphaned", f.orphaned),
                         ("p_base_hours", f.base_hours), ("p_hazard", f.hazard),
+                        ("p_factor", f.inhouse_factor),
                         ("firm_experience", f.experience),
                         ("v_capacity", v.capacity), ("v_committed", v.committed),
                         ("v_country", v.country), ("v_learning", v.learning),
@@ -73,6 +77,10 @@ class NumpyQuarter:
                                                co.friction_base, co.friction_timezone,
                                                co.friction_language, co.friction_distance)
         self.offshore = w.location == OFFSHORE
+        #: onsite share of the delivery mix per [home, vendor country] (0 onshore)
+        self.onsite = np.where(w.location != 0, sc.labour.onsite_delivery_share, 0.0)
+        nl = w.processes.nonlabour_share
+        self.nl_ratio = nl / (1.0 - nl)  # non-labour inputs per unit of labour cost
         fixed = np.where(w.location == 0, sc.transition.fixed_cost_domestic_usd_m,
                          sc.transition.fixed_cost_offshore_usd_m) * 1e6
         self.fixed = fixed
@@ -103,8 +111,11 @@ class NumpyQuarter:
         labour = w.labour_cost[:, yi] * sc.labour.cost_to_wage_ratio
         polit_c = rk.political_risk_scale * np.clip((1.0 - w.stability[:, yi]) / 3.5, 0, 1)
         vcty = self.v_country
-        price_v = (labour[vcty] * vc.vendor_efficiency * self.v_learning
-                   * (1.0 + self.v_margin / (1.0 - np.minimum(w.tax_rate[vcty, yi], 0.99))))
+        markup_v = (vc.vendor_efficiency * self.v_learning
+                    * (1.0 + self.v_margin / (1.0 - np.minimum(w.tax_rate[vcty, yi], 0.99))))
+        # delivery-mix labour cost per [home, country]: (1 - s) w_c + s w_h
+        lab_hc = (1.0 - self.onsite) * labour[None, :] + self.onsite * labour[:, None]
+        nlr = self.nl_ratio
 
         # ---- capacity ordered earlier arrives
         arrive = self.v_pending_step == t
@@ -120,8 +131,8 @@ class NumpyQuarter:
             1 + w.third_party_premium)
         self.v_reputation *= (1.0 - vc.reputation_breach_penalty) ** np.bincount(
             v[br], minlength=len(vcty))
-        poor = self.p_true[vi] > self.p_hours[vi] * labour[h] * wm[p] * (
-            1.0 + dc.poor_value_tolerance)
+        poor = self.p_true[vi] > self.p_hours[vi] * labour[h] * wm[p] * (1.0 + nlr[p]) \
+            * self.p_factor[vi] * (1.0 + dc.poor_value_tolerance)
         cnt = np.where(poor, self.p_poor[vi] + 1, 0)
         self.p_poor[vi] = cnt
         ends = ((br & (u[1, vi] < rk.breach_termination_prob)) | (cnt >= dc.poor_value_quarters)
@@ -169,7 +180,9 @@ class NumpyQuarter:
         cty = vcty[vs]
         hw = hours * wm[proc]
         inhouse = hw * labour[home]
-        fee = hw[:, None] * price_v[vs]
+        own = inhouse * (1.0 + nlr[proc]) * self.p_factor[pairs]
+        fee = hw[:, None] * (lab_hc[home[:, None], cty] + (labour[home] * nlr[proc])[:, None]) \
+            * markup_v[vs]
         coord = (inhouse * kappa * pr.coordination_index[proc])[:, None] * self.friction[
             home[:, None], cty]
         sw = tr.switching_cost_fraction * (1.0 + tr.asset_specificity_scale * spec[proc])
@@ -187,9 +200,9 @@ class NumpyQuarter:
         cost = vis + (1.0 - bias)[:, None] * hid
         ok = (cand >= 0) & (self.v_capacity[vs] - self.v_committed[vs] >= hours[:, None]) \
             & self.v_active[vs]
-        trans_in = np.where(was_v, (tr.fixed_cost_backsourcing_usd_m * 1e6 + sw * inhouse)
+        trans_in = np.where(was_v, (tr.fixed_cost_backsourcing_usd_m * 1e6 + sw * own)
                             / term, 0.0)
-        cost_in = inhouse + loss_h[home] * sens[proc] * 4.0 * np.minimum(
+        cost_in = own + loss_h[home] * sens[proc] * 4.0 * np.minimum(
             hz_hc[home, home] * sshare[proc], 1.0) + (1.0 - bias) * trans_in
 
         # ---- nested logit: in-house nest vs vendor nest, status-quo inertia
@@ -243,8 +256,9 @@ class NumpyQuarter:
         v, acv = self.p_vendor[vi], self.p_acv[vi]
         nv = len(vcty)
         revenue = np.bincount(v, acv, minlength=nv) / 4.0
-        wage_v = labour[vcty] * vc.vendor_efficiency * self.v_learning
-        work = np.bincount(v, self.p_hours[vi] * wm[self.p_process[vi]], minlength=nv) * wage_v
+        hv, cv, pv = self.p_home[vi], self.p_country[vi], self.p_process[vi]
+        work = np.bincount(v, self.p_hours[vi] * wm[pv] * (lab_hc[hv, cv] + labour[hv] * nlr[pv]),
+                           minlength=nv) * vc.vendor_efficiency * self.v_learning
         self.v_profit = revenue - work / 4.0
         util_v = self.v_committed / np.maximum(self.v_capacity, 1e-300)
         self.v_margin = np.clip(self.v_margin + vc.margin_step * (

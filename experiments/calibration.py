@@ -31,8 +31,8 @@ from experiments.executors import RunTask, map_runs
 from experiments.parameters import resolve, scenario_with
 from experiments.progress import Progress
 from experiments.seeds import crn_key, optimiser_rng, root_entropy
-from simulation.config import (SCENARIO_DIR, ConfigError, Scenario, _toml_value,
-                               load_scenario, read_toml)
+from simulation.config import SCENARIO_DIR, ConfigError, Scenario, _toml_value, load_scenario
+from simulation.inputs import parse_toml, read_text
 from simulation.run import Clock, make_seed, provenance, run_model
 
 SPEC_DIR = Path(__file__).parent / "calibration"
@@ -113,7 +113,8 @@ def load_calibration_spec(path: str | Path | None = None) -> LoadedCalibration:
     from experiments.spec import _format_error
 
     path = Path(path) if path is not None else DEFAULT_SPEC
-    data = read_toml(path)
+    text = read_text(path, "calibration spec")
+    data = parse_toml(text, path, "calibration spec")
     try:
         spec = CalibrationSpec.model_validate(data)
     except ValidationError as err:
@@ -123,8 +124,6 @@ def load_calibration_spec(path: str | Path | None = None) -> LoadedCalibration:
         base_file = Path(spec.scenario)
         if not base_file.is_absolute():
             base_file = path.parent / base_file
-        if not base_file.is_file():
-            raise ConfigError(f"scenario: no such file {base_file}")
     base = load_scenario(base_file)
     over = {resolve(k): v for k, v in spec.overrides.items()}
     over[resolve("time.end_year")] = max(mom.FIT_YEARS)
@@ -140,7 +139,7 @@ def load_calibration_spec(path: str | Path | None = None) -> LoadedCalibration:
             scenario_with(base, {resolve(b.name): b.upper})
         except ConfigError as err:
             raise ConfigError(f"parameters ({b.name}): {err}") from None
-    return LoadedCalibration(spec=spec, base=base, text=path.read_text(encoding="utf-8"))
+    return LoadedCalibration(spec=spec, base=base, text=text)
 
 
 # ------------------------------------------------------------------ evaluation

@@ -1,4 +1,5 @@
-"""Experimental designs: full factorial, explicit points, Latin hypercube, Sobol, Morris.
+"""Experimental designs: full factorial, explicit points, Latin hypercube, Sobol, Morris,
+and policies crossed with scenarios.
 
 Sampling designs draw points in the unit hypercube with well-kept libraries and map each
 coordinate through the parameter's distribution (inverse CDF, :mod:`scipy.stats`):
@@ -11,6 +12,10 @@ coordinate through the parameter's distribution (inverse CDF, :mod:`scipy.stats`
 - Morris: :func:`SALib.sample.morris.sample` (Morris 1991, Technometrics 33(2);
   Campolongo, Cariboni & Saltelli 2007, Environ. Model. Softw. 22), paired with
   :func:`SALib.analyze.morris.analyze`.
+- crossed: every policy (a setting of the levers: the full factorial of their levels, or
+  a Latin hypercube) x every scenario (a Latin hypercube of the uncertainties), policy by
+  policy, as EMA Workbench's ``perform_experiments(scenarios=n, policies=...)``
+  (Kwakkel 2017, Environ. Model. Softw. 96); every policy meets the same scenarios.
 
 SALib samples the unit cube (``bounds = [0, 1]`` for every parameter); its analyses use
 only the outputs (Sobol) or the unit-cube steps (Morris: the elementary effect is the
@@ -51,6 +56,9 @@ class DesignPoints:
         The SALib problem definition (unit bounds) for Sobol and Morris designs.
     notes : list of str
         Warnings raised by the samplers (e.g. scipy's note on Sobol' balance).
+    groups : dict or None
+        Crossed designs: ``{"policy": [...], "scenario": [...]}``, the policy and the
+        scenario of each point (point = policy x n_scenarios + scenario).
     """
 
     names: list[str]
@@ -58,6 +66,7 @@ class DesignPoints:
     unit: np.ndarray | None = None
     problem: dict | None = None
     notes: list[str] = field(default_factory=list)
+    groups: dict[str, list[int]] | None = None
 
 
 def _py(x: Any) -> Any:
@@ -128,6 +137,43 @@ def _lhs(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
     return sampler.random(n)
 
 
+def _grid(names: list[str], params: dict[str, ParameterSpec],
+          addresses: dict[str, Address]) -> list[dict[str, Any]]:
+    """Every combination of the levels of ``names`` (the last name varies fastest)."""
+    lv = [levels(params[n], addresses[n]) for n in names]
+    return [dict(zip(names, combo)) for combo in itertools.product(*lv)]
+
+
+def _sample(names: list[str], params: dict[str, ParameterSpec],
+            addresses: dict[str, Address], n: int, rng: np.random.Generator
+            ) -> list[dict[str, Any]]:
+    """``n`` Latin-hypercube points over ``names``, through each one's inverse CDF."""
+    unit = _lhs(len(names), n, rng)
+    cols = [from_unit(params[m], addresses[m], unit[:, j]) for j, m in enumerate(names)]
+    return [dict(zip(names, row)) for row in zip(*cols)]
+
+
+def _crossed(loaded: LoadedSpec, entropy: int) -> DesignPoints:
+    """Every policy x every scenario (see the module docstring)."""
+    d = loaded.spec.design
+    params = {p.name: p for p in loaded.spec.parameters}
+    names = list(loaded.addresses)
+    kinds = loaded.kinds
+    uncertainties = [n for n in names if kinds[n] == "uncertainty"]
+    levers = [n for n in names if kinds[n] == "lever"]
+    scenarios = _sample(uncertainties, params, loaded.addresses, d.scenarios,
+                        design_rng(entropy, (1,)))
+    if d.policies is None:
+        policies = _grid(levers, params, loaded.addresses)
+    else:
+        policies = _sample(levers, params, loaded.addresses, d.policies,
+                           design_rng(entropy, (2,)))
+    pts = [{n: {**pol, **sc}[n] for n in names} for pol in policies for sc in scenarios]
+    groups = {"policy": [i for i in range(len(policies)) for _ in scenarios],
+              "scenario": [j for _ in policies for j in range(len(scenarios))]}
+    return DesignPoints(names, pts, groups=groups)
+
+
 def build_design(loaded: LoadedSpec, entropy: int) -> DesignPoints:
     """The design points of a spec.
 
@@ -151,8 +197,9 @@ def build_design(loaded: LoadedSpec, entropy: int) -> DesignPoints:
         pts = [{n: coerce(loaded.addresses[n], _py(pt[n])) for n in names} for pt in d.points]
         return DesignPoints(names, pts)
     if d.kind == "factorial":
-        lv = [levels(params[n], loaded.addresses[n]) for n in names]
-        return DesignPoints(names, [dict(zip(names, combo)) for combo in itertools.product(*lv)])
+        return DesignPoints(names, _grid(names, params, loaded.addresses))
+    if d.kind == "crossed":
+        return _crossed(loaded, entropy)
 
     D = len(names)
     rng = design_rng(entropy)

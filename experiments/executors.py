@@ -38,9 +38,15 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Sequence
 
+from simulation.messages import echo
+
 if TYPE_CHECKING:
     from simulation.config import Scenario
     from simulation.run import Seed
+
+
+#: Seconds to reach a Dask scheduler (``--scheduler``) before giving up.
+CONNECT_TIMEOUT_S = 10
 
 
 class WorkerLost(Exception):
@@ -138,6 +144,10 @@ class InProcessExecutor(Executor):
 class PoolExecutor(Executor):
     """A local process pool.
 
+    At most one chunk per worker is handed to the pool at a time; the others wait here,
+    so that :meth:`interrupt` cancels every chunk that has not started (the pool itself
+    marks a chunk as running as soon as it queues it for a worker).
+
     Parameters
     ----------
     workers : int, optional
@@ -156,6 +166,7 @@ class PoolExecutor(Executor):
                                              else "spawn")
         self._pool: cf.ProcessPoolExecutor | None = None
         self._pending: dict[cf.Future, Any] = {}
+        self._waiting: list[tuple[Callable, Any]] = []
 
     def start(self):
         from experiments.worker import pool_worker_init
@@ -178,22 +189,39 @@ class PoolExecutor(Executor):
         self.start()
 
     def submit_all(self, fn, tasks):
-        for t in tasks:
-            self._pending[self._pool.submit(fn, t)] = t
+        self._waiting.extend((fn, t) for t in tasks)
+        self._top_up()
+
+    def _top_up(self) -> None:
+        """Hand waiting chunks to the pool until every worker has one."""
+        while self._waiting and len(self._pending) < self.workers:
+            fn, task = self._waiting.pop(0)
+            self._pending[self._pool.submit(fn, task)] = task
 
     def completed(self):
-        for fut in cf.as_completed(list(self._pending)):
+        while self._pending:
+            fut = next(cf.as_completed(list(self._pending)))
             task = self._pending.pop(fut)
             if fut.cancelled():
                 continue
             try:
-                yield task, fut.result()
+                result = fut.result()
             except cf.process.BrokenProcessPool as err:
-                yield task, WorkerLost(f"worker process died ({err})")
+                result = WorkerLost(f"worker process died ({err})")
             except Exception as err:  # noqa: BLE001 - reported per chunk
-                yield task, err
+                result = err
+            if not isinstance(result, WorkerLost):
+                self._top_up()
+                yield task, result
+                continue
+            # the pool is broken: chunks still waiting are lost with it (retried later)
+            waiting, self._waiting = self._waiting, []
+            yield task, result
+            for _fn, t in waiting:
+                yield t, WorkerLost("not started: the process pool broke")
 
     def interrupt(self):
+        self._waiting.clear()
         for fut in list(self._pending):
             if fut.cancel():
                 del self._pending[fut]
@@ -260,11 +288,12 @@ class DaskExecutor(Executor):
                 silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         else:
-            try:  # waits up to Dask's distributed.comm.timeouts.connect (default 30 s)
-                self._client = Client(self.scheduler)
-            except (OSError, TimeoutError) as err:
-                raise ExecutorError(f"--scheduler: cannot connect to {self.scheduler} "
-                                    f"({' '.join(str(err).split())[:120]})") from None
+            try:
+                self._client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as err:  # ValueError: bad address
+                raise ExecutorError(f"--scheduler: cannot connect to {echo(self.scheduler)} "
+                                    f"({echo(err, 120)}); check the address and that the "
+                                    "scheduler is running") from None
             n = len(self._client.scheduler_info().get("workers", {}))
             self.workers = max(1, n)
 

@@ -19,51 +19,72 @@ from simulation.plotting import (COLORS, PALETTE, STYLE, new_figure, number_labe
 
 
 # ------------------------------------------------------------------ sweeps
-#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma).
+#: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma, RBD-FAST
+#: S1, PAWN median, extra-trees feature scores), all Okabe-Ito (:data:`PALETTE`).
 SENSITIVITY_COLORS = {"S1": PALETTE[0], "ST": PALETTE[1], "mu_star": PALETTE[0],
-                      "sigma": PALETTE[1]}
+                      "sigma": PALETTE[1], "median": PALETTE[2], "feature_score": PALETTE[3]}
+#: Per method: the indices drawn as bars, their legend labels and the x-axis label.
+SENSITIVITY_PANELS = {
+    "sobol": ({"S1": "first order S1", "ST": "total order ST"},
+              "Sobol index (share of output variance)"),
+    "morris": ({"mu_star": "mu* (|EE| mean)", "sigma": "sigma (EE spread)"},
+               "elementary effect (output units per full range of the parameter)"),
+    "rbd_fast": ({"S1": "first order S1"},
+                 "RBD-FAST first-order index (share of output variance)"),
+    "pawn": ({"median": "median KS distance"},
+             "PAWN index (KS distance of conditional output distributions)"),
+    "extra_trees": ({"feature_score": "feature score"},
+                    "extra-trees feature score (share of impurity reduction)"),
+}
 
 
 @styled
 def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
-    """Bar chart of sensitivity indices of one output, with confidence intervals.
+    """Bar charts of the sensitivity indices of one output, one panel per method, with
+    confidence intervals where the method has them.
 
     Parameters
     ----------
     indices : DataFrame
         Tidy table of :func:`experiments.sensitivity.analyze` for one output: columns
         ``method``, ``index``, ``parameter``, ``value``, ``conf`` (half-width of the
-        confidence interval). Sobol: bars of first-order ``S1`` and total-order ``ST``
-        indices (fractions of output variance); Morris: bars of ``mu_star`` (mean absolute
-        elementary effect: the change of the output over a step divided by the step in
-        unit-cube coordinates, i.e. output units per full range of the parameter) and
-        ``sigma`` (standard deviation of the elementary effects).
+        confidence interval). Panels (:data:`SENSITIVITY_PANELS`): Sobol first-order
+        ``S1`` and total-order ``ST`` indices (fractions of output variance); Morris
+        ``mu_star`` (mean absolute elementary effect: the change of the output over a step
+        divided by the step in unit-cube coordinates, i.e. output units per full range of
+        the parameter) and ``sigma`` (standard deviation of the elementary effects);
+        RBD-FAST first-order ``S1``; PAWN ``median``; extra-trees ``feature_score``.
     output : str, optional
         Output column named in the title.
     """
-    method = indices["method"].iloc[0] if len(indices) else "sobol"
-    keys = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
-    labels = {"S1": "first order S1", "ST": "total order ST", "mu_star": "mu* (|EE| mean)",
-              "sigma": "sigma (EE spread)"}
-    params = list(dict.fromkeys(indices.loc[indices["index"].isin(keys), "parameter"]))
-    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 1.4 + 0.45 * max(len(params), 2)))
+    methods = [m for m in dict.fromkeys(indices["method"]) if m in SENSITIVITY_PANELS] \
+        or ["sobol"]
+    params = list(dict.fromkeys(indices["parameter"]))
+    w, _ = STYLE["figsize"]
+    fig, axes = new_figure(nrows=len(methods), figsize=(
+        w, 0.4 + len(methods) * (1.0 + 0.45 * max(len(params), 2))))
     y = np.arange(len(params))
-    h = 0.38
-    for i, key in enumerate(keys):
-        d = indices[indices["index"] == key].set_index("parameter").reindex(params)
-        err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
-        ax.barh(y + (i - 0.5) * h, d["value"].to_numpy(dtype=float), height=h,
-                xerr=None if err is None or np.isnan(err).all() else err,
-                error_kw={"ecolor": COLORS["published"], "capsize": 3,
-                          "markeredgecolor": COLORS["published"]},
-                color=SENSITIVITY_COLORS[key], label=labels[key])
-    ax.set_yticks(y, params)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#222222", lw=0.8)
-    ax.set_xlabel("Sobol index (share of output variance)" if method == "sobol"
-                  else "elementary effect (output units per full range of the parameter)")
-    ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    legend = {}  # label -> handle, one legend below all panels
+    for ax, method in zip(axes, methods):
+        keys, xlabel = SENSITIVITY_PANELS[method]
+        rows = indices[indices["method"] == method]
+        h = 0.76 / len(keys)
+        for i, (key, label) in enumerate(keys.items()):
+            d = rows[rows["index"] == key].set_index("parameter").reindex(params)
+            err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
+            bars = ax.barh(y + (i - (len(keys) - 1) / 2) * h, d["value"].to_numpy(dtype=float),
+                           height=h, xerr=None if err is None or np.isnan(err).all() else err,
+                           error_kw={"ecolor": COLORS["published"], "capsize": 3,
+                                     "markeredgecolor": COLORS["published"]},
+                           color=SENSITIVITY_COLORS[key], label=label)
+            legend.setdefault(label, bars)
+        ax.set_yticks(y, params)
+        ax.invert_yaxis()
+        ax.axvline(0, color="#222222", lw=0.8)
+        ax.set_xlabel(xlabel)
+        ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center",
+               ncols=min(len(legend), 3))
     return fig
 
 
@@ -499,4 +520,36 @@ def counterfactual_figure(with_band: pd.DataFrame, without_band: pd.DataFrame,
         ax.axvline(event_year, color="#222222", lw=0.8, ls=":")
         year_axis(ax)
         ax.legend(loc="upper left")
+    return fig
+
+
+@styled
+def elasticity_figure(table: pd.DataFrame, level: str = "95 % CI") -> Figure:
+    """Volume and value elasticities of the market's drivers (validation, issue #12).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per driver: ``driver``, ``kind`` and, for ``volume`` and ``value``, the
+        mean and its interval (``volume``, ``volume_lo``, ``volume_hi``, ...), as written
+        by :func:`experiments.validation.drivers.check_driver_elasticities`.
+    level : str
+        Label of the intervals.
+    """
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 0.45 * len(table) + 1.8))
+    y = np.arange(len(table))[::-1].astype(float)
+    for k, (col, color, dy) in enumerate((("volume", COLORS["acv"], 0.15),
+                                          ("value", COLORS["offshore"], -0.15))):
+        m = table[col].to_numpy(float)
+        err = np.vstack([m - table[f"{col}_lo"].to_numpy(float),
+                         table[f"{col}_hi"].to_numpy(float) - m])
+        ax.errorbar(m, y + dy, xerr=np.nan_to_num(err), fmt="o", color=color, capsize=3,
+                    label=f"{col} (hours)" if col == "volume" else f"{col} (ACV)")
+    ax.axvline(0.0, color=COLORS["published"], lw=0.8)
+    labels = [f"{d}{' (semi)' if k == 'semi-elasticity' else ''}"
+              for d, k in zip(table["driver"], table["kind"])]
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"elasticity of outsourcing to the driver (mean, {level})")
+    ax.set_title("Drivers: volume and value elasticities")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return fig

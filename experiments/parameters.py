@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from simulation.config import SECTIONS, ConfigError, Scenario, field_index, validate_scenario
+from simulation.messages import echo
 
 
 @dataclass(frozen=True)
@@ -74,20 +75,21 @@ def resolve(address: str) -> Address:
     """
     if not isinstance(address, str) or not address.strip():
         raise ConfigError("parameter name: must be a non-empty string")
+    shown = echo(address)
     parts = address.split(".")
     index = field_index()
     if parts[0] in SECTIONS:
         if len(parts) < 2:
-            raise ConfigError(f"{address}: a section alone is not a parameter; name a field, "
+            raise ConfigError(f"{shown}: a section alone is not a parameter; name a field, "
                               f"e.g. {parts[0]}.{next(iter(SECTIONS[parts[0]].model_fields))}")
         section, field, rest = parts[0], parts[1], parts[2:]
         if field not in SECTIONS[section].model_fields:
-            raise ConfigError(f"{address}: unknown field of [{section}]; allowed: "
+            raise ConfigError(f"{shown}: unknown field of [{section}]; allowed: "
                               + ", ".join(SECTIONS[section].model_fields))
     elif parts[0] in index:
         section, field, rest = index[parts[0]], parts[0], parts[1:]
     else:
-        raise ConfigError(f"{address}: unknown scenario field; use a field name (e.g. "
+        raise ConfigError(f"{shown}: unknown scenario field; use a field name (e.g. "
                           "review_hazard), section.field or section.field.ISO3 (see "
                           "docs/configuration.md)")
     ann = SECTIONS[section].model_fields[field].annotation
@@ -97,9 +99,9 @@ def resolve(address: str) -> Address:
     if len(rest) == 1 and is_mapping and rest[0]:
         return Address(section, field, rest[0])
     if not is_mapping:
-        raise ConfigError(f"{address}: {section}.{field} is not a per-country table, so it "
+        raise ConfigError(f"{shown}: {section}.{field} is not a per-country table, so it "
                           "takes no .KEY suffix")
-    raise ConfigError(f"{address}: expected {section}.{field}.ISO3 (one country code)")
+    raise ConfigError(f"{shown}: expected {section}.{field}.ISO3 (one country code)")
 
 
 def apply(nested: dict[str, Any], addr: Address, value: Any) -> None:

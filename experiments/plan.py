@@ -11,19 +11,28 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from experiments import storage
 from experiments.design import DesignPoints, build_design
-from experiments.parameters import scenario_with
+from experiments.parameters import resolve, scenario_with
 from experiments.seeds import run_spawn_key
-from experiments.spec import LoadedSpec
-from simulation.config import ConfigError, Scenario
+from experiments.spec import LoadedSpec, parse_spec
+from simulation.config import ConfigError, Scenario, load_scenario
+from simulation.messages import echo
 
 #: Plan columns besides the parameters.
 ID_COLUMNS = ("run_id", "point", "replication")
 SEED_COLUMNS = ("seed_entropy", "spawn_key", "scenario_hash", "run_key")
+#: Columns of a crossed design after the id columns: each run's policy and scenario.
+GROUP_COLUMNS = ("policy", "scenario")
+#: Parquet field metadata key of a parameter column: its kind, ``uncertainty`` or
+#: ``lever`` (see :attr:`experiments.spec.LoadedSpec.kinds`).
+KIND_METADATA = b"bposim.kind"
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Plan:
         """The plan-table row of a run (parameters encoded as stored)."""
         row: dict[str, Any] = {"run_id": run.run_id, "point": run.point,
                                "replication": run.replication}
+        for col, ids in (self.design.groups or {}).items():
+            row[col] = ids[run.point]
         for name, value in self.values(run.point).items():
             row[name] = encode(value) if name in self.encodings else value
         row.update(seed_entropy=str(self.entropy), spawn_key=list(run.spawn_key),
@@ -83,11 +94,14 @@ class Plan:
         return row
 
     def schema(self) -> pa.Schema:
-        """Arrow schema of the plan table."""
-        fields = [pa.field(c, pa.int64()) for c in ID_COLUMNS]
+        """Arrow schema of the plan table (each parameter's kind in its field metadata,
+        :data:`KIND_METADATA`)."""
+        fields = [pa.field(c, pa.int64()) for c in ID_COLUMNS + tuple(self.design.groups or ())]
+        kinds = self.loaded.kinds
         for name in self.names:
             fields.append(pa.field(name, _param_type(
-                [pt[name] for pt in self.design.points], name in self.encodings)))
+                [pt[name] for pt in self.design.points], name in self.encodings),
+                metadata={KIND_METADATA: kinds[name].encode()}))
         fields += [pa.field("seed_entropy", pa.string()),
                    pa.field("spawn_key", pa.list_(pa.int64())),
                    pa.field("scenario_hash", pa.string()), pa.field("run_key", pa.string())]
@@ -152,9 +166,7 @@ def build_plan(loaded: LoadedSpec, entropy: int) -> Plan:
         try:
             sc = scenario_with(loaded.base, {loaded.addresses[n]: pt[n] for n in names})
         except ConfigError as err:
-            shown = ", ".join(f"{n}={pt[n]!r}" for n in names)
-            if len(shown) > 120:
-                shown = shown[:117] + "..."
+            shown = echo(", ".join(f"{n}={pt[n]!r}" for n in names), 120)
             raise ConfigError(f"parameters: design point {j} ({shown}): {err}") from None
         scenarios.append(sc)
     spec = loaded.spec
@@ -173,5 +185,38 @@ def build_plan(loaded: LoadedSpec, entropy: int) -> Plan:
     return plan
 
 
-__all__ = ["Plan", "PlannedRun", "build_plan", "encode", "decode", "run_key",
-           "ID_COLUMNS", "SEED_COLUMNS"]
+def stored_plan(sweep_dir: str | Path) -> Plan:
+    """The plan of a sweep folder, rebuilt from its stored spec, effective base scenario
+    and seed, and checked run by run against its stored plan table (same run keys).
+
+    Raises
+    ------
+    ConfigError
+        Not a sweep folder, or a plan that differs from the stored one (the sweep was
+        made by another bposim version).
+    """
+    sweep_dir = Path(sweep_dir)
+    if not (sweep_dir / storage.MANIFEST).is_file():
+        raise ConfigError(f"{sweep_dir}: not a bposim sweep folder (no {storage.MANIFEST})")
+    try:
+        storage.check_format(sweep_dir)
+    except storage.SweepFormatError as err:
+        raise ConfigError(str(err)) from None
+    manifest = storage.read_manifest(sweep_dir)
+    names = [c for c in pq.read_schema(sweep_dir / storage.PLAN).names
+             if c in manifest["parameters"]]  # spec order (the manifest's is sorted)
+    loaded = LoadedSpec(spec=parse_spec(manifest["spec"]), path=None,
+                        text=manifest.get("spec_text", ""),
+                        base=load_scenario(sweep_dir / storage.BASE_SCENARIO),
+                        addresses={n: resolve(n) for n in names},
+                        outputs=tuple(manifest["outputs"]))
+    plan = build_plan(loaded, int(manifest["seed_entropy"]))
+    stored = pq.read_table(sweep_dir / storage.PLAN, columns=["run_id", "run_key"])
+    if stored.column("run_key").to_pylist() != [r.run_key for r in plan.runs]:
+        raise ConfigError(f"{sweep_dir}: its plan cannot be rebuilt exactly from its spec "
+                          "(made with another bposim version?)")
+    return plan
+
+
+__all__ = ["Plan", "PlannedRun", "build_plan", "stored_plan", "encode", "decode", "run_key",
+           "ID_COLUMNS", "SEED_COLUMNS", "GROUP_COLUMNS", "KIND_METADATA"]

@@ -76,7 +76,7 @@ def render_full_reference() -> str:
     lines += model_table(sp.BaseSpec, "`[base]`")
     lines += model_table(sp.ParameterSpec, "`[[parameters]]`")
     for m in (sp.FactorialDesign, sp.PointsDesign, sp.LHSDesign, sp.SobolDesign,
-              sp.MorrisDesign):
+              sp.MorrisDesign, sp.CrossedDesign):
         lines += model_table(m, f"`[design]` kind = "
                              f"\"{typing.get_args(m.model_fields['kind'].annotation)[0]}\"")
     lines += model_table(sp.SensitivitySpec, "`[sensitivity]`")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments import composition
 from experiments.executors import RunTask, map_runs
 from experiments.progress import Progress
 from experiments.samples import MIN_REPLICATIONS, small_sample_warning
@@ -35,13 +36,16 @@ class Replicated:
     annual: pd.DataFrame
     acv_by_country: pd.DataFrame
     n_firms: int
+    composition: pd.DataFrame  # experiments.composition tables, ``replication`` column
 
 
-def annual_tables(task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run one replication; its annual outputs and ACV by vendor country. Module-level so
-    that process pools and Dask workers can run it."""
-    run = run_model(task.scenario, task.seed)
-    return run.annual, run.acv_by_country
+def annual_tables(task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run one replication; its annual outputs, ACV by vendor country and year-end
+    composition (:func:`experiments.composition.composition_state`). Module-level so that
+    process pools and Dask workers can run it."""
+    rows: list = []
+    run = run_model(task.scenario, task.seed, on_quarter=composition.observer(rows))
+    return run.annual, run.acv_by_country, composition.frame(rows)
 
 
 def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
@@ -52,12 +56,14 @@ def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
     tasks = [RunTask(r, scenario, make_seed(entropy, crn_key(r))) for r in range(replications)]
     done = None if progress is None else (lambda task, result: progress.update(1))
     results = map_runs(executor, annual_tables, tasks, on_done=done)
-    annual = pd.concat([a.assign(replication=r) for r, (a, _) in enumerate(results)],
+    annual = pd.concat([a.assign(replication=r) for r, (a, _, _) in enumerate(results)],
                        ignore_index=True)
-    acv = pd.concat([c.assign(replication=r) for r, (_, c) in enumerate(results)],
+    acv = pd.concat([c.assign(replication=r) for r, (_, c, _) in enumerate(results)],
                     ignore_index=True)
+    comp = pd.concat([k.assign(replication=r) for r, (_, _, k) in enumerate(results)],
+                     ignore_index=True)
     return Replicated(annual=annual, acv_by_country=acv,
-                      n_firms=scenario.population.n_firms)
+                      n_firms=scenario.population.n_firms, composition=comp)
 
 
 def band(annual: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -132,7 +138,8 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     dict
         ``name -> (matplotlib Figure, DataFrame)`` for ``1_market_size``, ``2_growth``,
         ``3_location_shares``, ``4_office_shares``, ``5_us_tax_cut``,
-        ``6_breaches_backsourcing``.
+        ``6_breaches_backsourcing``, ``7_bpo_share``, ``8_outsourcing_by_process``
+        (published composition figures drawn on 3, 4, 7 and 8).
     """
     from experiments import figures  # matplotlib: imported only when a figure is drawn
     from simulation import plotting
@@ -180,6 +187,10 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
                                        plotting.per_thousand_firms(mean[[
                                            "year", "n_breaches", "n_terminations",
                                            "n_backsourced", "n_reshored"]], n_firms))
+    # 7-8 and the overlays on 3-4: composition beside the published figures (issue #12)
+    figs.update(composition.overlay_figures(rep.composition, rep.annual,
+                                            figs["3_location_shares"][0],
+                                            figs["4_office_shares"][0]))
     return figs
 
 
@@ -199,8 +210,10 @@ def write_reproduction(folder: Path, scenario: Scenario, rep: Replicated,
         table.to_csv(folder / f"{name}.csv", index=False)
     table, stats = fit_statistics(rep)
     table.to_csv(folder / "fit_table.csv", index=False)
+    comp = composition.compare(rep.composition, rep.annual)
+    comp.to_csv(folder / "composition_table.csv", index=False)
     (folder / "report.md").write_text(_report(scenario, rep, counter, table, stats, calibration,
-                                              runtime_s, b, usa), encoding="utf-8")
+                                              runtime_s, b, usa, comp), encoding="utf-8")
     return stats
 
 
@@ -215,7 +228,8 @@ def _country_share(rep: Replicated, iso: str) -> pd.DataFrame:
                          "usa_vendor_share_hi": g.quantile(BAND[1]).values})
 
 
-def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa) -> str:
+def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa,
+            comp=None) -> str:
     n_rep = rep.annual["replication"].nunique()
     lines = ["# Reproduction of the market-growth figures", "",
              f"Calibrated scenario, {scenario.population.n_firms} simulated firms, {n_rep} "
@@ -279,9 +293,12 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
     for r in u.itertuples():
         lines.append(f"| {r.year} | {r.usa_vendor_share:.3f} | "
                      f"{r.usa_vendor_share_no_cut:.3f} |")
+    if comp is not None:
+        lines += [""] + composition.report_lines(comp)
     lines += ["", "## Files", "",
               "Each figure `N_name.png` has its data in `N_name.csv`; `fit_table.csv` holds "
-              "the fit per year.", ""]
+              "the fit per year; `composition_table.csv` the composition beside published "
+              "figures.", ""]
     return "\n".join(lines)
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from experiments import storage
 from experiments.parameters import resolve, scenario_with
@@ -57,15 +56,22 @@ def load_run(sweep_dir: str | Path, run_id: int) -> StoredRun:
     Raises
     ------
     RerunError
-        Not a sweep folder, unknown run id, or the rebuilt scenario does not match the
-        stored scenario hash (the sweep was made with a different bposim version).
+        Not a sweep folder, one of another storage format, unknown run id, or the rebuilt
+        scenario does not match the stored scenario hash (the sweep was made with a
+        different bposim version).
+    simulation.faults.DamagedFolder
+        A file of the sweep folder is missing or damaged.
     """
     sweep_dir = Path(sweep_dir)
     if not (sweep_dir / storage.MANIFEST).is_file():
         raise RerunError(f"--from-sweep: {sweep_dir} is not a bposim sweep folder (no "
                          f"{storage.MANIFEST})")
+    try:
+        storage.check_format(sweep_dir)
+    except storage.SweepFormatError as err:
+        raise RerunError(f"--from-sweep: {err}") from None
     manifest = storage.read_manifest(sweep_dir)
-    plan = pq.read_table(sweep_dir / storage.PLAN).to_pandas()
+    plan = storage.read_table(sweep_dir / storage.PLAN).to_pandas()
     rows = plan[plan["run_id"] == run_id]
     if rows.empty:
         raise RerunError(f"--run-id: no run {run_id} in {sweep_dir} (run ids "

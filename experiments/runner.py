@@ -14,8 +14,16 @@ one at a time, so only the run that kills its worker is recorded as failed. The 
 status is 0 when every run is ``ok``, 1 when some failed or timed out, 130 when
 interrupted (2 for bad input, from the CLI).
 
+Faults of the file system are not failures of runs: a full disk, a missing permission
+or a damaged folder stops the session with one
+:class:`~simulation.faults.EnvironmentFault` line naming the folder, and the runs not yet
+stored are run on resume.
+
 Two sweeps on the same folder at once are prevented by an exclusive lock
-(:func:`experiments.storage.sweep_lock`).
+(:func:`experiments.storage.sweep_lock`). The folder's state and spec hash are read
+before planning (so that mistakes are reported before anything is written) and again
+once the lock is held, so that a sweep that started meanwhile is never taken over. A
+sweep plans at most :data:`experiments.spec.MAX_RUNS` runs unless ``--allow-large``.
 """
 
 from __future__ import annotations
@@ -38,12 +46,18 @@ from experiments import storage
 from experiments.executors import Executor, ExecutorError, WorkerLost, make_executor
 from experiments.plan import Plan, PlannedRun, build_plan
 from experiments.seeds import root_entropy
-from experiments.spec import LoadedSpec, load_spec
+from experiments.spec import LoadedSpec, check_size, load_spec
 from experiments.worker import ChunkTask, run_chunk
 from simulation.config import render_scenario_toml
+from simulation.faults import NO_SPACE, faults_named
+from simulation.messages import echo
 from simulation.run import environment, utc_now
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+#: Temporary files of interrupted writes (:func:`experiments.storage.write_json_atomic`)
+_TMP_FILE = re.compile(r"^\..+\.tmp-")
+#: What to do after a fault of the file system has stopped a sweep.
+_RESUME = "run the same command again to resume the sweep"
 _INIT_FILES = {storage.LOCK, storage.WORKERS_LOCK, storage.SPEC_COPY, storage.BASE_SCENARIO,
                storage.PLAN, storage.RUNS_DIR, storage.TS_DIR}
 
@@ -66,6 +80,7 @@ class SweepOptions:
     retry_failed: bool = False
     force: bool = False
     quiet: bool = False
+    allow_large: bool = False
 
 
 @dataclass
@@ -121,7 +136,7 @@ def folder_state(path: Path) -> str:
         return "foreign"
     if (path / storage.MANIFEST).is_file():
         return "sweep"
-    names = {p.name for p in path.iterdir() if not p.name.startswith(".manifest.json.tmp")}
+    names = {p.name for p in path.iterdir() if not _TMP_FILE.match(p.name)}
     if names <= _INIT_FILES and not any((path / storage.RUNS_DIR).glob("part-*")):
         return "new"
     return "foreign"
@@ -183,6 +198,34 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, old)
 
 
+def _inspect(sweep_dir: Path) -> dict | None:
+    """The manifest of the sweep in ``sweep_dir`` (None: a new sweep); writes nothing.
+
+    Raises
+    ------
+    SweepError
+        The folder is not a sweep folder, or one of another storage format.
+    simulation.faults.DamagedFolder
+        The manifest is damaged.
+    """
+    state = folder_state(sweep_dir)
+    if state == "foreign":
+        raise SweepError(f"--out: {echo(sweep_dir, 160)} exists and is not a bposim sweep "
+                         "folder; choose another folder")
+    if state == "new":
+        return None
+    try:
+        storage.check_format(sweep_dir)
+    except storage.SweepFormatError as err:
+        raise SweepError(f"--out: {err}") from None
+    return storage.read_manifest(sweep_dir)
+
+
+def _refused(manifest: dict | None, loaded: LoadedSpec, force: bool) -> bool:
+    """True if the folder holds a sweep of another spec, and not ``force``."""
+    return manifest is not None and manifest["spec_hash"] != loaded.spec_hash() and not force
+
+
 def prepare(loaded: LoadedSpec, sweep_dir: Path, force: bool = False
             ) -> tuple[Plan, dict | None]:
     """Check the folder against the spec and build the plan; writes nothing.
@@ -200,28 +243,35 @@ def prepare(loaded: LoadedSpec, sweep_dir: Path, force: bool = False
     simulation.config.ConfigError
         Invalid parameter values.
     """
-    state = folder_state(sweep_dir)
-    if state == "foreign":
-        raise SweepError(f"--out: {sweep_dir} exists and is not a bposim sweep folder; "
-                         "choose another folder")
-    if state == "sweep":
-        try:
-            storage.check_format(sweep_dir)
-        except storage.SweepFormatError as err:
-            raise SweepError(f"--out: {err}") from None
-    manifest = storage.read_manifest(sweep_dir) if state == "sweep" else None
+    manifest = _inspect(sweep_dir)
     seed = loaded.spec.seed
     if manifest is not None and seed is None:
         entropy = int(manifest["seed_entropy"])
     else:
         entropy = root_entropy(seed)
-    if manifest is not None and manifest["spec_hash"] != loaded.spec_hash() and not force:
+    if _refused(manifest, loaded, force):
         raise SweepError(
-            f"--out: the spec changed since the sweep in {sweep_dir} was started (spec hash "
-            f"{manifest['spec_hash'][:12]} -> {loaded.spec_hash()[:12]}); use --force to "
-            "resume with the new spec (stored runs it still defines are kept, the others "
-            "are re-run) or choose another --out")
+            f"--out: the spec changed since the sweep in {echo(sweep_dir, 160)} was started "
+            f"(spec hash {manifest['spec_hash'][:12]} -> {loaded.spec_hash()[:12]}); use "
+            "--force to resume with the new spec (stored runs it still defines are kept, "
+            "the others are re-run) or choose another --out")
     return build_plan(loaded, entropy), manifest
+
+
+def _recheck(loaded: LoadedSpec, sweep_dir: Path, plan: Plan, seen: dict | None,
+             force: bool) -> tuple[Plan, dict | None]:
+    """Under the sweep lock: :func:`prepare` again if another sweep changed the folder
+    since it was looked at (while this one was planned)."""
+    manifest = _inspect(sweep_dir)
+    if manifest == seen:
+        return plan, manifest
+    if _refused(manifest, loaded, force):
+        raise SweepError(
+            f"--out: another sweep (spec hash {manifest['spec_hash'][:12]}) was started in "
+            f"{echo(sweep_dir, 160)} while this one (spec hash {loaded.spec_hash()[:12]}) "
+            "was being planned; its runs are kept; choose another --out, or use --force "
+            "to take the folder over")
+    return prepare(loaded, sweep_dir, force)
 
 
 def _chunks(runs: list[PlannedRun], size: int) -> list[list[PlannedRun]]:
@@ -248,6 +298,13 @@ def _record_lost(task: ChunkTask, error: str) -> None:
                  started_utc=None, finished_utc=now, worker=None) for row in task.rows]
     storage.write_part(Path(task.sweep_dir), task.part,
                        pa.Table.from_pylist(recs, schema=task.runs_schema), None)
+
+
+def _stop_if_full(err: BaseException) -> None:
+    """Re-raise a chunk's "no space left" error: a full disk stops the sweep (every
+    later chunk would fail too), and the runs stay missing, to be run on resume."""
+    if isinstance(err, OSError) and err.errno in NO_SPACE:
+        raise err
 
 
 def _record_chunk_error(task: ChunkTask, err: BaseException, progress) -> None:
@@ -297,6 +354,7 @@ def _execute(ex: Executor, plan: Plan, sweep_dir: Path, todo: list[PlannedRun],
         if isinstance(result, WorkerLost):
             lost.append(task)
         elif isinstance(result, BaseException):  # the chunk could not run at all
+            _stop_if_full(result)
             _record_chunk_error(task, result, progress)
         else:
             progress.add(result)
@@ -320,6 +378,7 @@ def _execute(ex: Executor, plan: Plan, sweep_dir: Path, todo: list[PlannedRun],
                                 f"run (out of memory, a crash or a kill signal): {result}")
                 progress.add([{"run_id": t.run_ids[0], "status": "failed"}])
             elif isinstance(result, BaseException):
+                _stop_if_full(result)
                 _record_chunk_error(t, result, progress)
             else:
                 progress.add(result)
@@ -344,13 +403,19 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     Raises
     ------
     SweepError
-        Folder in use by another sweep, not a sweep folder, spec changed, bad options.
+        Folder in use by another sweep, not a sweep folder, spec changed (also by another
+        sweep that started while this one was planned), bad options, unreachable cluster.
     simulation.config.ConfigError
-        Invalid spec (one line naming the field); nothing is written.
+        Invalid spec, or more runs than :data:`experiments.spec.MAX_RUNS` without
+        ``opts.allow_large`` (one line naming the field); nothing is written.
+    simulation.faults.EnvironmentFault
+        The file system failed (no space, no permission, a damaged folder): one line
+        naming the sweep folder; the stored runs are kept and the sweep resumes.
     """
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    check_size(loaded.spec, opts.allow_large)
     ex = _check_options(opts)
     sweep_dir = Path(opts.out) if opts.out is not None else default_sweep_dir(loaded)
     plan, manifest = prepare(loaded, sweep_dir, force=opts.force)
@@ -358,12 +423,20 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
     def say(msg: str) -> None:
         print(msg, file=stderr, flush=True)
 
-    sweep_dir.mkdir(parents=True, exist_ok=True)
+    try:  # before anything is written: an unreachable cluster leaves no folder behind
+        ex.start()
+    except ExecutorError as err:
+        raise SweepError(str(err)) from None
     try:
-        with storage.sweep_lock(sweep_dir):
-            outcome = _session(loaded, plan, manifest, sweep_dir, ex, opts, say, stderr)
+        with faults_named(f"--out {sweep_dir}", sweep_dir.parent, then=_RESUME):
+            sweep_dir.mkdir(parents=True, exist_ok=True)
+            with storage.sweep_lock(sweep_dir):
+                plan, manifest = _recheck(loaded, sweep_dir, plan, manifest, opts.force)
+                outcome = _session(loaded, plan, manifest, sweep_dir, ex, opts, say, stderr)
     except storage.SweepLocked as err:
         raise SweepError(str(err)) from None
+    finally:
+        ex.close()
     if outcome.interrupted:
         say(f"bposim: interrupted; {outcome.planned - outcome.missing} of {outcome.planned} "
             f"runs are stored in {sweep_dir}; run the same command to resume")
@@ -377,7 +450,8 @@ def run_sweep(spec: str | Path | LoadedSpec, opts: SweepOptions,
 
 def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: Path,
              ex: Executor, opts: SweepOptions, say, stderr: TextIO) -> SweepOutcome:
-    """One session on a locked sweep folder (see :func:`run_sweep`)."""
+    """One session on a locked sweep folder, with a started executor, which it closes
+    (see :func:`run_sweep`)."""
     t0 = time.perf_counter()
     started = utc_now()
     if manifest is None:
@@ -403,7 +477,7 @@ def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: P
         else:  # settings outside the spec hash (timeout, sensitivity) may change
             manifest.update(spec=loaded.spec.model_dump(mode="json"), spec_text=loaded.text,
                             timeout_s=loaded.spec.timeout_s)
-            storage.write_text_atomic(loaded.text, sweep_dir / storage.SPEC_COPY)
+            _write_definition(sweep_dir, loaded, plan)  # also restores a lost plan
 
     storage.wait_for_workers(sweep_dir, on_wait=lambda: say(
         "bposim: waiting for workers of an interrupted session to store their runs"))
@@ -429,15 +503,13 @@ def _session(loaded: LoadedSpec, plan: Plan, manifest: dict | None, sweep_dir: P
         with _sigterm_as_interrupt():
             try:
                 if todo:
-                    with ex:
-                        session["executor"] = ex.describe()
-                        try:
-                            _execute(ex, plan, sweep_dir, todo, opts.chunk_size, progress,
-                                     say)
-                        except KeyboardInterrupt:
-                            interrupted = True
-                            _drain(ex, progress, say)
-            except KeyboardInterrupt:  # during executor start-up or shut-down
+                    try:
+                        _execute(ex, plan, sweep_dir, todo, opts.chunk_size, progress, say)
+                    except KeyboardInterrupt:
+                        interrupted = True
+                        _drain(ex, progress, say)
+                ex.close()
+            except KeyboardInterrupt:  # during executor shut-down
                 interrupted = True
     finally:
         progress.close()

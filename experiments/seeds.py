@@ -14,6 +14,8 @@ stream                       spawn key        use
 ===========================  ===============  =============================================
 design                       ``(0,)``         sweeps: scrambling / sampling of LHS, Sobol,
                                               Morris
+crossed design: scenarios    ``(0, 1)``       the Latin hypercube of the uncertainties
+crossed design: policies     ``(0, 2)``       the Latin hypercube of the levers
 run (independent streams)    ``(1, p, r)``    sweeps: point ``p``, replication ``r``
 run (common random numbers)  ``(2, r)``       sweeps, calibration, reproduction:
                                               replication ``r``, shared by every point
@@ -64,9 +66,10 @@ def validation_key(replication: int) -> tuple:
     return (int(replication),)
 
 
-def design_rng(entropy: int) -> np.random.Generator:
-    """Generator for sampling designs (LHS, Sobol scrambling, Morris trajectories)."""
-    return np.random.default_rng(make_seed(entropy, DESIGN_KEY))
+def design_rng(entropy: int, part: tuple[int, ...] = ()) -> np.random.Generator:
+    """Generator for sampling designs (LHS, Sobol scrambling, Morris trajectories);
+    ``part`` ``(1,)`` and ``(2,)``: the scenarios and the policies of a crossed design."""
+    return np.random.default_rng(make_seed(entropy, DESIGN_KEY + tuple(part)))
 
 
 def analysis_rng(entropy: int) -> np.random.Generator:

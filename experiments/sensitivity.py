@@ -1,18 +1,27 @@
-"""Global sensitivity analysis of a sweep with SALib: Sobol' indices or Morris screening.
+"""Global sensitivity analysis of a sweep of any design, the method named in every row.
 
-``bposim sensitivity SPEC`` runs the spec's Sobol or Morris design as a sweep (stored,
-resumable, like ``bposim sweep``) and analyses it. Sampling and analysis are paired
-automatically: the design's settings (``second_order``; ``levels``) are the analysis's
-settings, and the Morris analysis gets the same unit-cube sample the runs were made from.
+``bposim sensitivity SPEC`` runs the spec as a sweep (stored, resumable, like ``bposim
+sweep``) and analyses it; ``bposim sensitivity SWEEP_DIR`` analyses a finished sweep
+folder (:func:`analyze_folder`). The methods depend on the design:
+
+- ``sobol`` designs: Sobol' indices S1, ST (and S2), ``morris`` designs: Morris mu*, mu,
+  sigma (SALib). Sampling and analysis are paired automatically: the design's settings
+  (``second_order``; ``levels``) are the analysis's settings, and the Morris analysis
+  gets the same unit-cube sample the runs were made from;
+- ``lhs`` designs: SALib's given-data analysers RBD-FAST (S1) and PAWN
+  (:mod:`experiments.sensitivity_data`);
+- every design: extra-trees feature scores, as EMA Workbench computes them (with the
+  ``explore`` extra; without it they are skipped with a warning).
 
 The response of a run is the mean per quarter of an output over the years
 ``[sensitivity] years = [first, last]`` (default: the last reported year); replications
 of a design point are averaged before the analysis, so the indices describe the expected
 response and the replication noise does not count as a parameter effect.
 
-Results (in ``DIR/sensitivity/``): ``indices.csv`` and ``indices.parquet`` (tidy: output,
-method, index, parameter, parameter_2, value, conf, ci_low, ci_high), one bar chart per
-output (``<output>.png``) and ``warnings.txt``.
+Results (in ``DIR/sensitivity/``, or the ``--out`` of a folder's analysis):
+``indices.csv`` and ``indices.parquet`` (tidy: output, method, index, parameter,
+parameter_2, value, conf, ci_low, ci_high), one chart per output with a panel per method
+(``<output>.png``) and ``warnings.txt``.
 
 Methods: Sobol (2001), Saltelli (2002), Saltelli et al. (2010) via
 :func:`SALib.analyze.sobol.analyze`; Morris (1991) with the mu* of Campolongo, Cariboni &
@@ -35,6 +44,8 @@ import pyarrow as pa
 from experiments import storage
 from experiments.plan import Plan
 from experiments.seeds import analysis_rng
+from experiments.sensitivity_data import (GIVEN_DATA_MIN_POINTS, PAWN_INDICES,
+                                          feature_scores, given_data_indices, point_inputs)
 from experiments.spec import LoadedSpec, SweepSpec, load_spec
 from simulation.config import ConfigError
 
@@ -47,6 +58,9 @@ SOBOL_MIN_SAMPLES = 1024
 #: Morris trajectories usually used for screening: r = 10 to 20 (Campolongo, Cariboni &
 #: Saltelli 2007; Saltelli et al. 2008, Global Sensitivity Analysis: The Primer, ch. 3).
 MORRIS_MIN_TRAJECTORIES = 10
+#: Latin-hypercube points below which bposim warns that the given-data indices and the
+#: feature scores are rough (rule of thumb).
+LHS_MIN_SAMPLES = 100
 
 INDEX_COLUMNS = ("output", "method", "index", "parameter", "parameter_2", "value", "conf",
                  "ci_low", "ci_high")
@@ -81,6 +95,11 @@ def guidance_warnings(spec: SweepSpec) -> list[str]:
             out.append(f"design.trajectories = {d.trajectories} is below "
                        f"{MORRIS_MIN_TRAJECTORIES}; Morris screening usually uses 10-20 "
                        "trajectories (Campolongo et al. 2007; Saltelli et al. 2008)")
+    elif d.kind == "lhs" and d.samples < LHS_MIN_SAMPLES:
+        out.append(f"design.samples = {d.samples} is below {LHS_MIN_SAMPLES}; the given-data "
+                   "indices (RBD-FAST, PAWN) and feature scores from few points are rough"
+                   + (f", and need at least {GIVEN_DATA_MIN_POINTS} points"
+                      if d.samples < GIVEN_DATA_MIN_POINTS else ""))
     return out
 
 
@@ -109,15 +128,17 @@ def responses(plan: Plan, data: storage.SweepData, output: str,
 
 
 def analyze(plan: Plan, data: storage.SweepData) -> tuple[pd.DataFrame, list[str]]:
-    """Sensitivity indices of every selected output.
+    """Sensitivity indices of every selected output, by the methods of the design (see
+    the module docstring).
 
     Returns
     -------
     indices : DataFrame
         Tidy table with :data:`INDEX_COLUMNS`; ``conf`` is SALib's half-width of the
-        bootstrap confidence interval at ``conf_level``.
+        bootstrap confidence interval at ``conf_level`` (none for Morris mu and sigma,
+        PAWN and feature scores).
     notes : list of str
-        Outputs that could not be analysed (constant response).
+        Outputs that could not be analysed (constant response) and methods skipped.
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
@@ -133,6 +154,12 @@ def analyze(plan: Plan, data: storage.SweepData) -> tuple[pd.DataFrame, list[str
     names = plan.names
     problem = plan.design.problem
     rows, notes = [], []
+    x = point_inputs(plan)
+    given_data = d.kind == "lhs" and len(x) >= GIVEN_DATA_MIN_POINTS
+    if d.kind == "lhs" and not given_data:
+        notes.append(f"given-data indices (RBD-FAST, PAWN) skipped: they need at least "
+                     f"{GIVEN_DATA_MIN_POINTS} design points, the sweep has {len(x)}")
+    scoring = True
     for output in outputs:
         y = responses(plan, data, output, years)
         if not np.isfinite(y).all() or np.ptp(y) == 0:
@@ -165,11 +192,38 @@ def analyze(plan: Plan, data: storage.SweepData) -> tuple[pd.DataFrame, list[str
                     rows.append(_row(output, "morris", "mu", name, None, si["mu"][j], None))
                     rows.append(_row(output, "morris", "sigma", name, None, si["sigma"][j],
                                      None))
-            else:
-                raise ConfigError(f"design.kind: sensitivity analysis needs a 'sobol' or "
-                                  f"'morris' design, got {d.kind!r}")
+        if given_data:
+            rows += _given_data_rows(output, x, y, plan.entropy, conf_level, resamples)
+        if scoring:
+            try:
+                rows += _score_rows(output, x, y, plan.entropy)
+            except ImportError as err:
+                scoring = False
+                notes.append(f"feature scores skipped: they need the explore extra "
+                             f"({err.name} is not installed): pip install 'bposim[explore]'")
     df = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
     return df, notes
+
+
+def _given_data_rows(output: str, x: pd.DataFrame, y: np.ndarray, entropy: int,
+                     conf_level: float, resamples: int) -> list[dict]:
+    """RBD-FAST S1 (with its confidence interval) and PAWN rows of one output."""
+    gd = given_data_indices(x, y, analysis_rng(entropy), conf_level, resamples)
+    rows = []
+    for j, name in enumerate(x.columns):
+        rows.append(_row(output, "rbd_fast", "S1", name, None, gd["rbd_fast"]["S1"][j],
+                         gd["rbd_fast"]["S1_conf"][j]))
+        rows += [_row(output, "pawn", k, name, None, gd["pawn"][k][j], None)
+                 for k in PAWN_INDICES]
+    return rows
+
+
+def _score_rows(output: str, x: pd.DataFrame, y: np.ndarray, entropy: int) -> list[dict]:
+    """Extra-trees feature-score rows of one output (raises ImportError without the
+    explore extra)."""
+    scores = feature_scores(x, y, int(analysis_rng(entropy).integers(2 ** 31)))
+    return [_row(output, "extra_trees", "feature_score", name, None, scores[name], None)
+            for name in x.columns]
 
 
 def _row(output, method, index, p1, p2, value, conf) -> dict:
@@ -211,7 +265,8 @@ def format_table(indices: pd.DataFrame) -> str:
                                            else "") for v, c in zip(d["value"], d["conf"])]
     d["parameter"] = [p if not q or q != q else f"{p} x {q}"
                       for p, q in zip(d["parameter"], d["parameter_2"])]
-    return d[["output", "index", "parameter", "value +/- conf"]].to_string(index=False)
+    return d[["output", "method", "index", "parameter", "value +/- conf"]].to_string(
+        index=False)
 
 
 @dataclass
@@ -220,8 +275,9 @@ class SensitivityResult:
 
     Attributes
     ----------
-    outcome : experiments.runner.SweepOutcome
-        The sweep session: runs stored, failed, timed out; ``exit_status``.
+    outcome : experiments.runner.SweepOutcome or None
+        The sweep session: runs stored, failed, timed out; ``exit_status`` (None when a
+        finished folder was analysed, :func:`analyze_folder`).
     indices : DataFrame
         Tidy table with :data:`INDEX_COLUMNS` (:func:`analyze`); empty if interrupted.
     warnings : list of str
@@ -230,7 +286,7 @@ class SensitivityResult:
         Files written in ``DIR/sensitivity/`` (none if interrupted).
     """
 
-    outcome: SweepOutcome
+    outcome: SweepOutcome | None
     indices: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
@@ -238,16 +294,15 @@ class SensitivityResult:
 
 def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None = None
                     ) -> SensitivityResult:
-    """``bposim sensitivity`` as a function: run a Sobol or Morris design as a sweep
-    (stored and resumable, :func:`experiments.runner.run_sweep`), analyse it with SALib
-    (:func:`analyze`) and write the results (:func:`write_results`) to
-    ``DIR/sensitivity/``.
+    """``bposim sensitivity SPEC`` as a function: run a design as a sweep (stored and
+    resumable, :func:`experiments.runner.run_sweep`), analyse it (:func:`analyze`) and
+    write the results (:func:`write_results`) to ``DIR/sensitivity/``.
 
     Parameters
     ----------
     spec : path or LoadedSpec
-        Sweep spec with a ``sobol`` or ``morris`` design (and optionally a
-        ``[sensitivity]`` table: outputs, years, confidence level, resamples).
+        Sweep spec of any design (and optionally a ``[sensitivity]`` table: outputs,
+        years, confidence level, resamples).
     opts : experiments.runner.SweepOptions
         Folder and executor, as for :func:`experiments.runner.run_sweep`.
     stderr : text stream, optional
@@ -261,8 +316,7 @@ def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None =
     Raises
     ------
     simulation.config.ConfigError
-        Invalid spec, or a design that is neither ``sobol`` nor ``morris``; a design point
-        without any ``ok`` run (:func:`responses`).
+        Invalid spec; a design point without any ``ok`` run (:func:`responses`).
     experiments.runner.SweepError
         Folder in use, not a sweep folder, or the spec changed.
     """
@@ -270,10 +324,6 @@ def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None =
 
     stderr = stderr or sys.stderr
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
-    kind = loaded.spec.design.kind
-    if kind not in ("sobol", "morris"):
-        raise ConfigError(f"design.kind: bposim sensitivity needs a 'sobol' or 'morris' "
-                          f"design, got {kind!r}; use bposim sweep for other designs")
     warn = guidance_warnings(loaded.spec)
     for w in warn:
         print(f"bposim: warning: {w}", file=stderr)
@@ -287,6 +337,42 @@ def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None =
     return SensitivityResult(outcome, indices, warn + notes, paths)
 
 
-__all__ = ["run_sensitivity", "SensitivityResult", "analyze", "responses",
+def analyze_folder(sweep_dir: str | Path, out_dir: str | Path | None = None,
+                   stderr: TextIO | None = None, formats: tuple[str, ...] = ("png",)
+                   ) -> SensitivityResult:
+    """``bposim sensitivity SWEEP_DIR`` as a function: analyse a finished sweep folder
+    (:func:`analyze`, the plan rebuilt by :func:`experiments.plan.stored_plan`) and write
+    the results to ``out_dir`` (default ``SWEEP_DIR/sensitivity``; figures in each of
+    ``formats``). Runs nothing.
+
+    Returns
+    -------
+    SensitivityResult
+        ``outcome`` is None.
+
+    Raises
+    ------
+    simulation.config.ConfigError
+        Not a sweep folder; a plan that cannot be rebuilt; a design point without any
+        ``ok`` run.
+    """
+    from experiments.plan import stored_plan
+
+    stderr = stderr or sys.stderr
+    sweep_dir = Path(sweep_dir)
+    out_dir = Path(out_dir) if out_dir is not None else sweep_dir / "sensitivity"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out: {out_dir} is a file, not a folder")
+    plan = stored_plan(sweep_dir)
+    data = storage.load_sweep(sweep_dir)
+    warn = guidance_warnings(plan.loaded.spec)
+    indices, notes = analyze(plan, data)
+    for w in warn + notes:
+        print(f"bposim: warning: {w}", file=stderr)
+    paths = write_results(indices, warn + notes, out_dir, formats)
+    return SensitivityResult(None, indices, warn + notes, paths)
+
+
+__all__ = ["run_sensitivity", "analyze_folder", "SensitivityResult", "analyze", "responses",
            "guidance_warnings", "write_results", "format_table", "SOBOL_MIN_SAMPLES",
            "MORRIS_MIN_TRAJECTORIES"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -20,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from experiments.parameters import Address, resolve, scenario_with
 from simulation.collector import BOOKKEEPING_COLUMNS, OUTPUT_COLUMNS
-from simulation.config import ConfigError, Scenario, load_scenario, read_toml
+from simulation.config import ConfigError, Scenario, load_scenario
+from simulation.inputs import parse_toml, read_text
+from simulation.messages import echo
 
 #: Columns a spec may keep (``outputs``): the model's output columns and bookkeeping.
 KEEPABLE_OUTPUTS = OUTPUT_COLUMNS + BOOKKEEPING_COLUMNS
@@ -42,9 +45,15 @@ class ParameterSpec(_Strict):
       with ``low``/``high`` (uniform, loguniform), ``mean``/``sd`` (normal), ``mean``/
       ``sd``/``low``/``high`` (truncnorm) or ``low``/``mode``/``high`` (triangular);
       sampling designs only.
+
+    ``kind`` tags the parameter as an exogenous ``"uncertainty"`` (the default) or a
+    policy ``"lever"``, as EMA Workbench does; a ``crossed`` design crosses the lever
+    settings with a sample of the uncertainties, and scenario discovery names each
+    parameter's kind.
     """
 
     name: str = Field(min_length=1)
+    kind: Literal["uncertainty", "lever"] = "uncertainty"
     values: list[Any] | None = Field(None, min_length=1)
     range: list[float] | None = Field(None, min_length=2, max_length=2)
     levels: int | None = Field(None, ge=2, le=100_000)
@@ -57,15 +66,16 @@ class ParameterSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ParameterSpec":
+        name = echo(self.name)
         given = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"{self.name}: give exactly one of values, range or "
+            raise ValueError(f"{name}: give exactly one of values, range or "
                              f"distribution (got {', '.join(given) or 'none'})")
         if self.range is not None and not self.range[0] < self.range[1]:
-            raise ValueError(f"{self.name}: range must be [low, high] with low < high, got "
+            raise ValueError(f"{name}: range must be [low, high] with low < high, got "
                              f"{self.range}")
         if self.levels is not None and self.range is None:
-            raise ValueError(f"{self.name}: levels goes with range")
+            raise ValueError(f"{name}: levels goes with range")
         d = self.distribution
         needs = {"uniform": ("low", "high"), "loguniform": ("low", "high"),
                  "normal": ("mean", "sd"), "truncnorm": ("mean", "sd", "low", "high"),
@@ -73,19 +83,19 @@ class ParameterSpec(_Strict):
         extra = [k for k in ("low", "high", "mean", "sd", "mode")
                  if getattr(self, k) is not None and k not in needs]
         if extra:
-            raise ValueError(f"{self.name}: {', '.join(extra)} not used by "
+            raise ValueError(f"{name}: {', '.join(extra)} not used by "
                              f"{'distribution ' + repr(d) if d else 'values/range'}")
         missing = [k for k in needs if getattr(self, k) is None]
         if missing:
-            raise ValueError(f"{self.name}: distribution {d!r} needs {', '.join(needs)} "
+            raise ValueError(f"{name}: distribution {d!r} needs {', '.join(needs)} "
                              f"(missing {', '.join(missing)})")
         if d in ("uniform", "loguniform", "truncnorm", "triangular") and \
                 not self.low < self.high:
-            raise ValueError(f"{self.name}: low must be < high")
+            raise ValueError(f"{name}: low must be < high")
         if d == "loguniform" and self.low <= 0:
-            raise ValueError(f"{self.name}: loguniform needs low > 0")
+            raise ValueError(f"{name}: loguniform needs low > 0")
         if d == "triangular" and not self.low <= self.mode <= self.high:
-            raise ValueError(f"{self.name}: triangular needs low <= mode <= high")
+            raise ValueError(f"{name}: triangular needs low <= mode <= high")
         return self
 
     @property
@@ -127,9 +137,19 @@ class MorrisDesign(_Strict):
     levels: int = Field(4, ge=2, le=1000)
 
 
-Design = Annotated[Union[FactorialDesign, PointsDesign, LHSDesign, SobolDesign, MorrisDesign],
-                   Field(discriminator="kind")]
-DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
+class CrossedDesign(_Strict):
+    """Every policy x every scenario, as EMA Workbench's ``perform_experiments``: a Latin
+    hypercube of ``scenarios`` points over the uncertainties, crossed with the policies
+    (lever settings): the full factorial of the levers' values or levels, or, with
+    ``policies``, a Latin hypercube of that many points over the levers."""
+    kind: Literal["crossed"]
+    scenarios: int = Field(ge=1, le=10_000_000)
+    policies: int | None = Field(None, ge=1, le=1_000_000)
+
+
+Design = Annotated[Union[FactorialDesign, PointsDesign, LHSDesign, SobolDesign, MorrisDesign,
+                         CrossedDesign], Field(discriminator="kind")]
+DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris", "crossed")
 
 
 class BaseSpec(_Strict):
@@ -165,6 +185,46 @@ class SweepSpec(_Strict):
     sensitivity: SensitivitySpec | None = None
 
 
+#: Most runs (design points x replications) of a sweep without ``--allow-large``: the
+#: plan holds every run, and every point's scenario, in memory (about 20 kB a point).
+MAX_RUNS = 50_000
+
+
+def n_points(spec: SweepSpec) -> int:
+    """The number of design points of a spec, counted without building the design."""
+    d, k = spec.design, len(spec.parameters)
+    if d.kind == "points":
+        return len(d.points)
+    if d.kind == "lhs":
+        return d.samples
+    if d.kind == "sobol":
+        return d.samples * (2 * k + 2 if d.second_order else k + 2)
+    if d.kind == "morris":
+        return d.trajectories * (k + 1)
+    return math.prod(len(p.values) if p.values is not None else p.levels or 1
+                     for p in spec.parameters)
+
+
+def check_size(spec: SweepSpec, allow_large: bool = False) -> int:
+    """The number of runs of a spec, refused above :data:`MAX_RUNS` unless
+    ``allow_large``; checked before the design is built.
+
+    Raises
+    ------
+    ConfigError
+        Too many runs (one line with the count and the way out).
+    """
+    points = n_points(spec)
+    runs = points * spec.replications
+    if runs > MAX_RUNS and not allow_large:
+        raise ConfigError(
+            f"design: {runs:,} runs ({points:,} points x {spec.replications:,} "
+            f"replications) exceed the limit of {MAX_RUNS:,} runs of one sweep, whose plan "
+            "is held in memory; use fewer samples, levels or replications, split the "
+            "sweep, or pass --allow-large")
+    return runs
+
+
 @dataclass
 class LoadedSpec:
     """A validated spec with its resolved base scenario and parameter addresses.
@@ -192,6 +252,13 @@ class LoadedSpec:
     outputs: tuple[str, ...]
 
     @property
+    def kinds(self) -> dict[str, str]:
+        """Each parameter's kind, ``"uncertainty"`` or ``"lever"``, in spec order (the
+        parameters of a points design are uncertainties)."""
+        tagged = {p.name: p.kind for p in self.spec.parameters}
+        return {n: tagged.get(n, "uncertainty") for n in self.addresses}
+
+    @property
     def name(self) -> str:
         """The sweep's name: ``name`` in the spec, else the spec file's stem."""
         return self.spec.name or (self.path.stem if self.path else "sweep")
@@ -202,10 +269,15 @@ class LoadedSpec:
         Covers the seed, replications, common random numbers, outputs, design, parameters
         and the effective base scenario (its config hash, so editing the base scenario
         file counts). Not covered: ``name``, ``description``, ``timeout_s`` and
-        ``[sensitivity]``, which change no run.
+        ``[sensitivity]``, which change no run. A parameter's default kind
+        (uncertainty) is left out, so a spec without kinds has the hash it had before
+        kinds existed and its sweeps resume.
         """
         d = self.spec.model_dump(mode="json", exclude={"name", "description", "timeout_s",
                                                        "sensitivity", "base", "end_year"})
+        for p in d["parameters"]:
+            if p["kind"] == "uncertainty":
+                del p["kind"]
         d["base_config_hash"] = self.base.config_hash()
         d["outputs"] = list(self.outputs)
         blob = json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
@@ -223,12 +295,12 @@ def _format_error(err: ValidationError, data: Any) -> str:
             label = f"[{x}]"
             if parts == ["parameters"]:
                 try:
-                    label += f" ({data['parameters'][x]['name']})"
+                    label += f" ({echo(data['parameters'][x]['name'])})"
                 except (KeyError, IndexError, TypeError):
                     pass
             parts[-1] = parts[-1] + label if parts else label
         else:
-            parts.append(str(x))
+            parts.append(echo(x))
     where = ".".join(parts) or "spec"
     msg = e["msg"]
     if msg.startswith("Value error, "):
@@ -282,11 +354,11 @@ def load_spec(path: str | Path) -> LoadedSpec:
         One line naming the field.
     """
     path = Path(path)
-    data = read_toml(path)
+    text = read_text(path, "sweep spec")
+    data = parse_toml(text, path, "sweep spec")
     if not data:
-        raise ConfigError(f"{path}: the spec file has no settings; see docs/sweeps.md and "
-                          "experiments/sweeps/ for examples")
-    text = path.read_text(encoding="utf-8")
+        raise ConfigError(f"{echo(path, 160)}: the spec file has no settings; see "
+                          "docs/sweeps.md and experiments/sweeps/ for examples")
     spec = parse_spec(data)
     return resolve_spec(spec, path=path, text=text)
 
@@ -303,8 +375,6 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
         base_file = Path(spec.base.scenario)
         if not base_file.is_absolute() and path is not None:
             base_file = path.parent / base_file
-        if not base_file.is_file():
-            raise ConfigError(f"base.scenario: no such file {base_file}")
     try:
         base = load_scenario(base_file)
     except ConfigError as err:
@@ -335,7 +405,7 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
             except ConfigError as err:
                 raise ConfigError(f"design.points[0].{err}") from None
             if addr.canonical in seen:
-                raise ConfigError(f"design.points[0].{name}: the same field as "
+                raise ConfigError(f"design.points[0].{echo(name)}: the same field as "
                                   f"{seen[addr.canonical]}")
             addresses[name] = addr
             seen[addr.canonical] = name
@@ -345,12 +415,12 @@ def resolve_spec(spec: SweepSpec, path: Path | None = None, text: str = "") -> L
         except ConfigError as err:
             raise ConfigError(f"parameters[{i}].name: {err}") from None
         if p.name in addresses or addr.canonical in seen:
-            raise ConfigError(f"parameters[{i}].name: {p.name} is given twice"
+            raise ConfigError(f"parameters[{i}].name: {echo(p.name)} is given twice"
                               + (f" (as {seen[addr.canonical]})"
                                  if addr.canonical in seen else ""))
         if addr.kind == "other" and p.values is None:
-            raise ConfigError(f"parameters[{i}] ({p.name}): {addr.canonical} is a table or "
-                              "list; give its settings as values = [...]")
+            raise ConfigError(f"parameters[{i}] ({echo(p.name)}): {addr.canonical} is a "
+                              "table or list; give its settings as values = [...]")
         addresses[p.name] = addr
         seen[addr.canonical] = p.name
 
@@ -378,24 +448,33 @@ def _check_design(spec: SweepSpec, addresses: dict[str, Address]) -> None:
     if not spec.parameters and d.kind != "factorial":  # factorial: replications only
         raise ConfigError(f"parameters: a {d.kind} design needs at least one [[parameters]]")
     for i, p in enumerate(spec.parameters):
-        where = f"parameters[{i}] ({p.name})"
-        if d.kind == "factorial":
+        where = f"parameters[{i}] ({echo(p.name)})"
+        crossed_grid = d.kind == "crossed" and p.kind == "lever" and d.policies is None
+        if d.kind == "factorial" or crossed_grid:
+            what = ("a factorial design" if d.kind == "factorial" else
+                    "a lever of a crossed design without design.policies (a full factorial)")
             if p.distribution is not None:
-                raise ConfigError(f"{where}: a factorial design needs values or range with "
-                                  "levels, not a distribution")
+                raise ConfigError(f"{where}: {what} needs values or range with levels, not "
+                                  "a distribution")
             if p.range is not None and p.levels is None:
-                raise ConfigError(f"{where}.levels: required with range in a factorial "
-                                  "design, e.g. levels = 3")
+                raise ConfigError(f"{where}.levels: required with range in {what}, e.g. "
+                                  "levels = 3")
         else:
             if p.levels is not None:
-                raise ConfigError(f"{where}.levels: only used by factorial designs; a "
-                                  f"{d.kind} design samples the range")
+                raise ConfigError(f"{where}.levels: only used by factorial designs and the "
+                                  f"levers of a crossed design without design.policies; "
+                                  f"this {p.kind} is sampled from its range")
             if d.kind == "morris" and not p.bounded:
                 raise ConfigError(f"{where}.distribution: a Morris design needs bounded "
                                   "parameters (range, uniform, loguniform, truncnorm or "
                                   "triangular)")
     if d.kind in ("sobol", "morris") and len(spec.parameters) < 2:
         raise ConfigError(f"parameters: a {d.kind} design needs at least two parameters")
+    if d.kind == "crossed":
+        for kind in ("uncertainty", "lever"):
+            if not any(p.kind == kind for p in spec.parameters):
+                raise ConfigError(f"parameters: a crossed design needs at least one "
+                                  f'parameter with kind = "{kind}"')
 
 
 def _check_sensitivity(spec: SweepSpec, base: Scenario, outputs: tuple[str, ...]) -> None:
@@ -415,4 +494,5 @@ def _check_sensitivity(spec: SweepSpec, base: Scenario, outputs: tuple[str, ...]
 
 
 __all__ = ["SweepSpec", "ParameterSpec", "LoadedSpec", "load_spec", "parse_spec",
-           "resolve_spec", "KEEPABLE_OUTPUTS", "DESIGN_KINDS"]
+           "resolve_spec", "n_points", "check_size", "KEEPABLE_OUTPUTS", "DESIGN_KINDS",
+           "MAX_RUNS"]

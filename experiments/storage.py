@@ -33,7 +33,6 @@ starts) also removes leftovers physically.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import socket
 import uuid
@@ -47,6 +46,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from simulation.faults import DamagedFolder
+from simulation.inputs import ConfigError, read_json
+from simulation.messages import echo
+
 MANIFEST = "manifest.json"
 SPEC_COPY = "spec.toml"
 BASE_SCENARIO = "base_scenario.toml"
@@ -57,6 +60,8 @@ COMPLETE = "COMPLETE"
 LOCK = ".sweep.lock"
 WORKERS_LOCK = ".workers.lock"
 SWEEP_FORMAT_VERSION = 1
+#: Largest manifest read, bytes (it holds the spec's text and one entry per session).
+MANIFEST_LIMIT = 256 * 2 ** 20
 STATUSES = ("ok", "failed", "timeout")
 
 RESULT_FIELDS = [pa.field("status", pa.string()), pa.field("error", pa.string()),
@@ -202,6 +207,45 @@ def wait_for_workers(sweep_dir: Path, on_wait: Callable[[], None] | None = None)
 
 
 # --------------------------------------------------------------------------- reading
+def _damaged(path: Path, problem: str) -> DamagedFolder:
+    """The one-line fault of a missing or unreadable file of a sweep folder."""
+    path = Path(path)
+    folder = path.parent.parent if path.parent.name in (RUNS_DIR, TS_DIR) else path.parent
+    name = path.relative_to(folder).as_posix()
+    if name == MANIFEST:
+        todo = (f"restore {MANIFEST} from a copy, or run the sweep again with another "
+                "--out")
+    elif name == PLAN:
+        todo = "run the same bposim sweep command on this folder again: it rewrites the plan"
+    else:
+        todo = "remove that file and run the same bposim sweep command again: its runs are " \
+               "run again"
+    return DamagedFolder(f"{echo(folder, 160)}: damaged sweep folder: {echo(name, 80)} "
+                         f"{problem}; {todo}")
+
+
+def read_table(path: Path, **kw) -> pa.Table:
+    """A Parquet table of a sweep folder (``columns=`` etc. passed on).
+
+    Raises
+    ------
+    simulation.faults.DamagedFolder
+        The file is missing or is not a readable Parquet file.
+    """
+    return _read(pq.read_table, path, **kw)
+
+
+def _read(reader: Callable, path: Path, **kw):
+    """``reader(path, **kw)`` (a :mod:`pyarrow.parquet` reader) with a missing or
+    unreadable file reported as a damaged folder."""
+    try:
+        return reader(path, **kw)
+    except FileNotFoundError:
+        raise _damaged(path, "is missing") from None
+    except pa.ArrowException as err:
+        raise _damaged(path, f"is not a readable Parquet file ({echo(err, 80)})") from None
+
+
 def _parts(sweep_dir: Path, sub: str) -> list[Path]:
     d = Path(sweep_dir) / sub
     if not d.is_dir():
@@ -214,7 +258,7 @@ def read_records(sweep_dir: Path) -> pd.DataFrame:
     included; see :func:`select_records`)."""
     frames = []
     for p in _parts(sweep_dir, RUNS_DIR):
-        df = pq.read_table(p).to_pandas()
+        df = read_table(p).to_pandas()
         df["_part"] = p.name
         frames.append(df)
     if not frames:
@@ -270,8 +314,21 @@ class SweepData:
 
 
 def read_manifest(sweep_dir: Path) -> dict:
-    """The sweep's manifest (``manifest.json``)."""
-    return json.loads((Path(sweep_dir) / MANIFEST).read_text(encoding="utf-8"))
+    """The sweep's manifest (``manifest.json``).
+
+    Raises
+    ------
+    simulation.faults.DamagedFolder
+        Missing, unreadable, truncated or not a JSON object.
+    """
+    path = Path(sweep_dir) / MANIFEST
+    try:
+        manifest = read_json(path, "sweep manifest", limit=MANIFEST_LIMIT)
+    except ConfigError as err:
+        raise _damaged(path, "cannot be read: " + str(err).split(": ", 1)[-1]) from None
+    if not isinstance(manifest, dict) or "spec_hash" not in manifest:
+        raise _damaged(path, "is not a sweep manifest")
+    return manifest
 
 
 class SweepFormatError(ValueError):
@@ -314,14 +371,14 @@ def load_sweep(sweep_dir: str | Path, timeseries: bool = True) -> SweepData:
         raise FileNotFoundError(f"{sweep_dir}: not a bposim sweep folder (no {MANIFEST})")
     check_format(sweep_dir)
     recs = read_records(sweep_dir)
-    plan = pq.read_table(sweep_dir / PLAN).to_pandas()
+    plan = read_table(sweep_dir / PLAN).to_pandas()
     keep = select_records(recs)
     ts = pd.DataFrame()
     if timeseries:
         ts = _read_timeseries(sweep_dir, keep)
     runs = keep.drop(columns="_part").sort_values("run_id").reset_index(drop=True)
     if runs.empty:
-        runs = runs_schema(pq.read_schema(sweep_dir / PLAN)).empty_table().to_pandas()
+        runs = runs_schema(_read(pq.read_schema, sweep_dir / PLAN)).empty_table().to_pandas()
     return SweepData(runs=runs, timeseries=ts, plan=plan, manifest=read_manifest(sweep_dir))
 
 
@@ -336,8 +393,7 @@ def _read_timeseries(sweep_dir: Path, keep: pd.DataFrame) -> pd.DataFrame:
         path = Path(sweep_dir) / TS_DIR / part
         if not path.is_file():
             continue
-        t = pq.read_table(path)
-        df = t.to_pandas()
+        df = read_table(path).to_pandas()
         frames.append(df[df["run_id"].isin(wanted[part])])
     if not frames:
         manifest = read_manifest(sweep_dir)
@@ -357,7 +413,7 @@ def _drop(sweep_dir: Path, drops: dict[str, set[int]]) -> int:
         tp = Path(sweep_dir) / TS_DIR / part
         if not rp.is_file():
             continue
-        t = pq.read_table(rp)
+        t = read_table(rp)
         mask = ~pd.Series(t.column("run_id").to_pylist()).isin(ids).to_numpy()
         n += int((~mask).sum())
         if mask.any():
@@ -365,7 +421,7 @@ def _drop(sweep_dir: Path, drops: dict[str, set[int]]) -> int:
         else:
             rp.unlink()
         if tp.is_file():
-            ts = pq.read_table(tp)
+            ts = read_table(tp)
             keep_ids = set(t.filter(pa.array(mask)).column("run_id").to_pylist())
             tmask = pd.Series(ts.column("run_id").to_pylist()).isin(keep_ids).to_numpy()
             if not tmask.any():
@@ -404,13 +460,13 @@ def _relabel(sweep_dir: Path, plan_rows: dict[int, dict], schema: pa.Schema) -> 
     n = 0
     result_cols = [f.name for f in RESULT_FIELDS]
     for part, mapping in moves.items():
-        old = pq.read_table(Path(sweep_dir) / RUNS_DIR / part).to_pylist()
+        old = read_table(Path(sweep_dir) / RUNS_DIR / part).to_pylist()
         new_recs = [dict(plan_rows[mapping[r["run_id"]]], **{c: r[c] for c in result_cols})
                     for r in old if r["run_id"] in mapping]
         ts = None
         tp = Path(sweep_dir) / TS_DIR / part
         if tp.is_file():
-            t = pq.read_table(tp).to_pandas()
+            t = read_table(tp).to_pandas()
             t = t[t["run_id"].isin(mapping)]
             t["run_id"] = t["run_id"].map(mapping).astype("int64")
             ts = pa.Table.from_pandas(t, preserve_index=False)
@@ -425,7 +481,8 @@ def repair(sweep_dir: Path, plan_rows: dict[int, dict], drop_failed: bool = Fals
     """Bring a sweep folder to a clean state (call only under :func:`sweep_lock`, after
     :func:`wait_for_workers`).
 
-    Removes temporary files of interrupted writes and time-series rows without a runs
+    Removes temporary files of interrupted writes (of the coordinator's files too, such as
+    ``.manifest.json.tmp-*``) and time-series rows without a runs
     record; moves records of runs that the plan still defines under another run id
     (after ``--force``); removes duplicate records of a run, records that no longer
     match the plan (their run key differs, or their chunk has another column layout)
@@ -449,9 +506,9 @@ def repair(sweep_dir: Path, plan_rows: dict[int, dict], drop_failed: bool = Fals
     sweep_dir = Path(sweep_dir)
     out = dict(tmp_files=0, orphans=0, relabelled=0, duplicates=0, stale=0, retried=0)
     for sub in (RUNS_DIR, TS_DIR):
-        d = sweep_dir / sub
-        d.mkdir(exist_ok=True)
-        for p in d.glob(".*.tmp-*"):
+        (sweep_dir / sub).mkdir(exist_ok=True)
+    for d in (sweep_dir, sweep_dir / RUNS_DIR, sweep_dir / TS_DIR):
+        for p in d.glob(".*.tmp-*"):  # of writes interrupted by a kill
             p.unlink(missing_ok=True)
             out["tmp_files"] += 1
     runs_parts = {p.name for p in _parts(sweep_dir, RUNS_DIR)}
@@ -464,8 +521,8 @@ def repair(sweep_dir: Path, plan_rows: dict[int, dict], drop_failed: bool = Fals
     drops: dict[str, set[int]] = defaultdict(set)
     if runs_schema_expected is not None:
         for p in _parts(sweep_dir, RUNS_DIR):
-            if not pq.read_schema(p).equals(runs_schema_expected):
-                ids = pq.read_table(p, columns=["run_id"]).column("run_id").to_pylist()
+            if not _read(pq.read_schema, p).equals(runs_schema_expected):
+                ids = read_table(p, columns=["run_id"]).column("run_id").to_pylist()
                 drops[p.name].update(ids)
                 out["stale"] += len(ids)
     recs = read_records(sweep_dir)
@@ -493,9 +550,9 @@ def repair(sweep_dir: Path, plan_rows: dict[int, dict], drop_failed: bool = Fals
         if not rp.is_file():
             p.unlink()
             continue
-        ids = set(pq.read_table(rp, columns=["run_id", "status"]).to_pandas()
+        ids = set(read_table(rp, columns=["run_id", "status"]).to_pandas()
                   .query("status == 'ok'")["run_id"])
-        ts = pq.read_table(p)
+        ts = read_table(p)
         tmask = pd.Series(ts.column("run_id").to_pylist()).isin(ids).to_numpy()
         if not tmask.all():
             out["orphans"] += int((~tmask).sum())
@@ -531,15 +588,15 @@ def connect_duckdb(sweep_dir: str | Path, database: str = ":memory:"):
             from None
     sweep_dir = Path(sweep_dir).resolve()
     con = duckdb.connect(database)
-    plan = (sweep_dir / PLAN).as_posix()
-    con.execute(f"CREATE VIEW plan AS SELECT * FROM read_parquet('{_q(plan)}')")
-    runs_glob = (sweep_dir / RUNS_DIR / "part-*.parquet").as_posix()
-    ts_glob = (sweep_dir / TS_DIR / "part-*.parquet").as_posix()
+    plan = _q(sweep_dir / PLAN)
+    con.execute(f"CREATE VIEW plan AS SELECT * FROM read_parquet('{plan}')")
+    runs_glob = _q(sweep_dir / RUNS_DIR) + "/part-*.parquet"
+    ts_glob = _q(sweep_dir / TS_DIR) + "/part-*.parquet"
     if _parts(sweep_dir, RUNS_DIR):
         con.execute(f"""
             CREATE VIEW _records AS
             SELECT *, regexp_extract(filename, '[^/]+$') AS _part
-            FROM read_parquet('{_q(runs_glob)}', filename = true)""")
+            FROM read_parquet('{runs_glob}', filename = true)""")
         con.execute("""
             CREATE VIEW _kept AS
             SELECT * FROM _records
@@ -554,7 +611,7 @@ def connect_duckdb(sweep_dir: str | Path, database: str = ":memory:"):
         con.execute(f"""
             CREATE VIEW _ts AS
             SELECT *, regexp_extract(filename, '[^/]+$') AS _tpart
-            FROM read_parquet('{_q(ts_glob)}', filename = true)""")
+            FROM read_parquet('{ts_glob}', filename = true)""")
         con.execute("""
             CREATE VIEW timeseries AS
             SELECT t.* EXCLUDE (filename, _tpart) FROM _ts t
@@ -567,11 +624,15 @@ def connect_duckdb(sweep_dir: str | Path, database: str = ":memory:"):
     return con
 
 
-def _q(path: str) -> str:
-    return path.replace("'", "''")
+def _q(path: Path) -> str:
+    """A path as a DuckDB string literal's text that matches only itself: DuckDB expands
+    ``*``, ``?`` and ``[...]`` in every path it reads, so each is put in a character
+    class, and quotes are doubled."""
+    literal = "".join(f"[{c}]" if c in "*?[" else c for c in path.as_posix())
+    return literal.replace("'", "''")
 
 
 __all__ = ["load_sweep", "SweepData", "connect_duckdb", "read_manifest", "repair",
            "sweep_lock", "worker_lock", "wait_for_workers", "SweepLocked", "write_part",
            "runs_schema", "timeseries_schema", "new_part_name", "write_table_atomic",
-           "write_json_atomic", "select_records", "read_records"]
+           "write_json_atomic", "select_records", "read_records", "read_table"]

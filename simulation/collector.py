@@ -16,16 +16,36 @@ share_onshore etc.     stock    shares of ACV by location of the vendor relative
 share_front_office     stock    shares of ACV by office of the process
 share_captive          stock    captive centres' annual value / (ACV + captive value)
 outsourcing_rate       stock    share of firm-process pairs under a vendor contract
+outsourced_hours_m     stock    volume of work under vendor contracts: million in-house-
+                                equivalent hours per year (world: x firms_per_agent); the
+                                volume beside the value market_acv_usd_bn
 n_vendors              stock    active vendors
 hhi_vendors            stock    Herfindahl-Hirschman index of vendor ACV shares (0-1)
 n_breaches             flow     breaches of outsourced work (vendor contracts and captives)
 breach_loss_usd_bn     flow     cost of those breaches
 n_terminations         flow     contracts ended before expiry (breach, poor value, vendor
-                                exit)
-n_backsourced          flow     outsourced work (vendor or captive) taken back in-house
+                                exit); = the sum of the three n_early_term_* columns
+n_backsourced          flow     outsourced work (vendor or captive) taken back in-house, at
+                                any review (after an expiry, an early termination, or a
+                                periodic review of a captive centre)
 n_reshored             flow     work done abroad brought back to the home country (in-house
                                 or an onshore vendor)
+n_early_term_poor_value flow    early terminations after poor_value_quarters poor-value
+                                quarters in a row (realised all-in cost above today's
+                                in-house labour cost by more than poor_value_tolerance)
+n_early_term_breach    flow     early terminations by a breach (breach_termination_prob)
+n_early_term_vendor_exit flow   early terminations because the vendor exited the market.
+                                One cause per contract: when causes coincide in a quarter,
+                                vendor exit, then breach, then poor value
+n_backsourced_after_early_term  contracts ended early whose work was taken back in-house at
+                       flow     the review that follows (the same quarter);
+                                <= n_terminations and <= n_backsourced
 =====================  =======  ============================================================
+
+The share of contracts ended early in a two-year window is ``n_terminations`` summed over
+the window / (``n_contracts_active`` of the quarter before it + the contracts signed in it,
+the change of ``n_contracts_signed_cum``); :mod:`simulation.contract_evidence` computes it
+and sets it beside published survey figures.
 
 Extra columns: ``tcv_signed_bpo_usd_bn`` (flow; the part of ``tcv_signed_usd_bn`` from
 business processes, i.e. all but IT services, for the published 2015 ITO/BPO split),
@@ -53,17 +73,24 @@ import numpy as np
 import pandas as pd
 
 from agents.firms import MODE_CAPTIVE, MODE_VENDOR
+from simulation import mechanisms as mech
 
 OUTPUT_COLUMNS = (
     "market_acv_usd_bn", "tcv_signed_usd_bn", "share_onshore", "share_nearshore",
     "share_offshore", "share_front_office", "share_back_office", "share_captive",
     "outsourcing_rate", "n_vendors", "hhi_vendors", "n_breaches", "breach_loss_usd_bn",
-    "n_terminations", "n_backsourced", "n_reshored")
+    "n_terminations", "n_backsourced", "n_reshored", "outsourced_hours_m",
+    "n_early_term_poor_value", "n_early_term_breach", "n_early_term_vendor_exit",
+    "n_backsourced_after_early_term")
+#: Early terminations by cause (they sum to ``n_terminations``).
+EARLY_TERM_COLUMNS = ("n_early_term_poor_value", "n_early_term_breach",
+                      "n_early_term_vendor_exit")
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
                        "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
 FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn",
-                "n_terminations", "n_backsourced", "n_reshored")
+                "n_terminations", "n_backsourced", "n_reshored", *EARLY_TERM_COLUMNS,
+                "n_backsourced_after_early_term")
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
                 ("share_front_office", "share_back_office"))
 
@@ -94,6 +121,10 @@ class QuarterFlows:
     n_backsourced, n_reshored : int
         Reviews that took outsourced work back in-house; that brought work done abroad
         back to the home country.
+    n_early_term_poor_value, n_early_term_breach, n_early_term_vendor_exit : int
+        Contracts ended before expiry, by cause (they sum to ``n_terminations``).
+    n_backsourced_after_early_term : int
+        Reviews after an early termination that took the work back in-house.
     """
 
     tcv: float
@@ -103,6 +134,10 @@ class QuarterFlows:
     n_terminations: int
     n_backsourced: int
     n_reshored: int
+    n_early_term_poor_value: int = 0
+    n_early_term_breach: int = 0
+    n_early_term_vendor_exit: int = 0
+    n_backsourced_after_early_term: int = 0
 
 
 def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlows:
@@ -112,15 +147,22 @@ def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlo
     review order."""
     if outcomes is None:
         tcv = tcv_bpo = 0.0
-        n_back = n_resh = 0
+        n_back = n_resh = n_back_early = 0
     else:
         s = outcomes.signed
         tcv = float(outcomes.tcv[s].sum())
         tcv_bpo = float(outcomes.tcv[s & ~processes.ito[reviews.process]].sum())
         n_back, n_resh = int(outcomes.backsourced.sum()), int(outcomes.reshored.sum())
+        ended_early = np.isin(reviews.pair, endings.pairs[~endings.expired])
+        n_back_early = int(np.count_nonzero(outcomes.backsourced & ended_early))
     return QuarterFlows(tcv=tcv, tcv_bpo=tcv_bpo, n_breaches=len(breaches.pairs),
                         breach_loss=breaches.loss, n_terminations=endings.n_terminated,
-                        n_backsourced=n_back, n_reshored=n_resh)
+                        n_backsourced=n_back, n_reshored=n_resh,
+                        n_early_term_poor_value=endings.n_by_cause(mech.EARLY_TERM_POOR_VALUE),
+                        n_early_term_breach=endings.n_by_cause(mech.EARLY_TERM_BREACH),
+                        n_early_term_vendor_exit=endings.n_by_cause(
+                            mech.EARLY_TERM_VENDOR_EXIT),
+                        n_backsourced_after_early_term=n_back_early)
 
 
 def _read_metric(name: str, model) -> float:
@@ -147,6 +189,10 @@ class QuarterCollector(mesa.DataCollector):
         Outputs of the last collected quarter (:func:`quarter_metrics`).
     acv_by_country : list of ndarray, shape (n_countries,) each
         ACV by the country where the work is done, world USD bn, one per collected quarter.
+    bilateral : dict
+        Per calendar year, the sums over its collected quarters of the stocks by buyer home
+        x vendor country x process group (:func:`bilateral_quarter`) and the number of
+        quarters (:func:`bilateral_flows_frame`).
     tables : dict
         Mesa's tables; ``"firms"`` and ``"vendors"`` (one row per agent at the end of each
         reported year) when the model was made with ``agent_tables=True``.
@@ -156,11 +202,15 @@ class QuarterCollector(mesa.DataCollector):
         super().__init__(*args, **kwargs)
         self.latest: dict = {}
         self.acv_by_country: list[np.ndarray] = []
+        self.bilateral: dict[int, tuple[np.ndarray, int]] = {}
 
     def collect(self, model):
         self.latest = quarter_metrics(model.firms, model.vendors, model.world, model.context,
                                       model.flows, model.firms_per_agent)
         self.acv_by_country.append(self.latest.pop("_acv_by_country"))
+        year = model.context.year
+        sums, nq = self.bilateral.get(year, (0.0, 0))
+        self.bilateral[year] = (sums + bilateral_quarter(model.firms, model.world), nq + 1)
         super().collect(model)
         if self.tables and model.context.quarter == 4:
             self._extend("firms", firm_rows(model.firms, model.context.year))
@@ -266,12 +316,95 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         "n_terminations": flows.n_terminations,
         "n_backsourced": flows.n_backsourced,
         "n_reshored": flows.n_reshored,
+        "outsourced_hours_m": float(firms.hours[vi].sum()) * firms_per_agent / 1e6,
+        **{c: getattr(flows, c) for c in (*EARLY_TERM_COLUMNS,
+                                          "n_backsourced_after_early_term")},
         "n_contracts_signed_cum": firms.contracts_signed,
         "n_contracts_active": int(is_v.sum()),
         "n_contracts_ended_cum": firms.contracts_ended,
         "captive_value_usd_bn": cap_val * scale,
         "_acv_by_country": acv_country,
     }
+
+
+#: Process groups of the bilateral table: IT (ITO) or business process outsourcing (BPO),
+#: back or front office; code = 2 x ito + front.
+PROCESS_GROUP_NAMES = ("bpo_back", "bpo_front", "ito_back", "ito_front")
+#: Columns of the bilateral table (:func:`bilateral_flows_frame`, ``flows_bilateral.csv``).
+BILATERAL_COLUMNS = ("year", "home_iso3", "vendor_iso3", "process_group", "acv_usd_bn",
+                     "hours", "n_contracts", "captive_value_usd_bn", "captive_hours")
+
+
+def bilateral_quarter(firms, world) -> np.ndarray:
+    """Stocks of one quarter by buyer home x vendor country x process group (simulated
+    firms, not scaled).
+
+    Returns
+    -------
+    ndarray, shape (5, n_countries * n_countries * 4)
+        Rows: vendor ACV (USD/year), vendor hours (per year), vendor contracts, captive
+        value (USD/year), captive hours; cell ``(home * C + country) * 4 + group``, group
+        as in :data:`PROCESS_GROUP_NAMES`.
+    """
+    C = world.n_countries
+    pr = world.processes
+    group = 2 * pr.ito.astype(np.intp) + pr.front_office.astype(np.intp)
+    out = np.zeros((5, C * C * 4))
+    for row, mode in ((0, MODE_VENDOR), (3, MODE_CAPTIVE)):
+        idx = np.flatnonzero(firms.mode == mode)
+        if not len(idx):
+            continue
+        cell = (firms.pair_home[idx].astype(np.intp) * C + firms.country[idx]) * 4 \
+            + group[firms.process[idx]]
+        out[row] = np.bincount(cell, firms.acv[idx], minlength=C * C * 4)
+        out[row + 1] = np.bincount(cell, firms.hours[idx], minlength=C * C * 4)
+        if mode == MODE_VENDOR:
+            out[2] = np.bincount(cell, minlength=C * C * 4)
+    return out
+
+
+def bilateral_flows_frame(model) -> pd.DataFrame:
+    """Annual flows by buyer home country x vendor country x process group.
+
+    A long table with the columns of :data:`BILATERAL_COLUMNS`, one row per year, home,
+    vendor country and process group with vendor or captive work, sorted in that order:
+
+    - ``home_iso3``: the buyer's home country; ``vendor_iso3``: the country where the work
+      is done (the vendor's country, or the captive centre's); the diagonal is onshore work;
+    - ``process_group``: ``bpo_back``, ``bpo_front``, ``ito_back``, ``ito_front`` (ITO = the
+      processes of ``Processes.ITO_PROCESSES``; office from ``processes.csv``);
+    - ``acv_usd_bn``: ACV of active vendor contracts, world USD bn per year;
+    - ``hours``: their contracted volume, in-house-equivalent hours per year, world
+      (simulated hours x ``firms_per_agent``);
+    - ``n_contracts``: active vendor contracts (simulated firm-process pairs);
+    - ``captive_value_usd_bn``, ``captive_hours``: the same for captive centres (their
+      transfer price; 0 when captives are off).
+
+    Every value is the mean over the year's collected quarters (stocks, as in the annual
+    table), so ``acv_usd_bn`` summed over homes and groups is :func:`acv_by_country_frame`,
+    and summed over everything the annual ``market_acv_usd_bn``. Trade-in-services
+    statistics record exports by the exporter's country: ``vendor_iso3`` -> ``home_iso3``,
+    vendor and captive (intra-firm) work together.
+    """
+    w = model.world
+    C = w.n_countries
+    iso = np.asarray(w.iso3)
+    scale = model.firms_per_agent
+    frames = []
+    for year, (sums, nq) in sorted(model.datacollector.bilateral.items()):
+        mean = sums / nq
+        keep = np.flatnonzero((mean[2] > 0) | (mean[3] > 0))
+        home, rest = np.divmod(keep, C * 4)
+        vendor, group = np.divmod(rest, 4)
+        frames.append(pd.DataFrame({
+            "year": year, "home_iso3": iso[home], "vendor_iso3": iso[vendor],
+            "process_group": np.asarray(PROCESS_GROUP_NAMES)[group],
+            "acv_usd_bn": mean[0, keep] * scale / 1e9, "hours": mean[1, keep] * scale,
+            "n_contracts": mean[2, keep], "captive_value_usd_bn": mean[3, keep] * scale / 1e9,
+            "captive_hours": mean[4, keep] * scale}))
+    if not frames:
+        return pd.DataFrame(columns=list(BILATERAL_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(BILATERAL_COLUMNS)]
 
 
 def quarterly_frame(model) -> pd.DataFrame:
@@ -299,7 +432,8 @@ def annual_frame(q: pd.DataFrame) -> pd.DataFrame:
     cap = q["captive_value_usd_bn"].groupby(q["year"]).mean().to_numpy()
     denom = a["market_acv_usd_bn"].to_numpy() + cap
     a["share_captive"] = np.where(cap > 0, cap / np.where(denom > 0, denom, 1), 0.0)
-    for c in ("n_vendors", "n_breaches", "n_terminations", "n_backsourced", "n_reshored"):
+    for c in ("n_vendors", "n_breaches", "n_terminations", "n_backsourced", "n_reshored",
+              *EARLY_TERM_COLUMNS, "n_backsourced_after_early_term"):
         if agg[c] == "sum":
             a[c] = a[c].astype("int64")
     return a

@@ -15,18 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
+
+from simulation.inputs import ConfigError, read_toml
+from simulation.messages import echo
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
-
-
-class ConfigError(ValueError):
-    """A scenario that cannot be used. ``str(err)`` is one line naming the field."""
 
 
 def P(default: Any, unit: str, source: str, **bounds: Any) -> Any:
@@ -53,6 +52,45 @@ class DemandShock(_Section):
     quarter: int = Field(ge=1, le=4)
     depth: float = Field(ge=0.0, le=1.0)
     recovery_quarters: int = Field(ge=1, le=200)
+    #: Processes hit: a group ("all", "ito", "bpo", "front", "back") or a list of process
+    #: names and/or groups (their union).
+    processes: str | list[str] = "all"
+    #: Buyer home countries hit: "all" or a list of ISO3 codes.
+    home: str | list[str] = "all"
+
+    @field_validator("processes")
+    @classmethod
+    def _known_processes(cls, v: str | list[str]) -> str | list[str]:
+        from simulation.mechanisms import PROCESS_GROUPS
+        from simulation.world import known_process_names
+
+        items = [v] if isinstance(v, str) else v
+        if not items:
+            raise ValueError("must name at least one process or group")
+        allowed = (*PROCESS_GROUPS, *known_process_names())
+        for item in items:
+            if item not in allowed:
+                raise ValueError(f"unknown process or group {item!r}; allowed: "
+                                 + ", ".join(allowed))
+        return v
+
+    @field_validator("home")
+    @classmethod
+    def _known_homes(cls, v: str | list[str]) -> str | list[str]:
+        from simulation.world import known_country_codes
+
+        if isinstance(v, str):
+            if v != "all":
+                raise ValueError('must be "all" or a list of ISO3 codes')
+            return v
+        if not v:
+            raise ValueError("must list at least one country (or be \"all\")")
+        known = known_country_codes()
+        for code in v:
+            if code not in known:
+                raise ValueError(f"unknown country code {code!r}; allowed: "
+                                 + ", ".join(sorted(known)))
+        return v
 
 
 class PopulationConfig(_Section):
@@ -91,6 +129,13 @@ class PopulationConfig(_Section):
         "relative weight",
         "assumption: the buyer mix by home country, with North America the largest buyer "
         "region (about half of contract value in industry indexes); weights are normalised")
+    inhouse_cost_sigma: float = P(
+        0.27, "log units",
+        "lognormal dispersion (mean 1) of a firm-process pair's in-house cost, drawn once per "
+        "pair: ln 2 / 2.563 from a within-industry 90-10 TFP ratio of about 2 (Syverson 2004, "
+        "REStat 86(2); Syverson 2011, JEL 49(2)); 0.49 from the interquartile range of log "
+        "labour productivity, 0.66. Applying plant dispersion to a process is an assumption",
+        ge=0, le=5)
 
 
 class DemandConfig(_Section):
@@ -103,7 +148,10 @@ class DemandConfig(_Section):
          DemandShock(year=2020, quarter=2, depth=0.10, recovery_quarters=4)],
         "list", "assumption: exogenous demand shocks (the 2009 recession, the 2020 pandemic). "
         "A shock cuts the volume of newly signed work and the review hazard by depth, "
-        "recovering linearly over recovery_quarters. Parameters, not fitted")
+        "recovering linearly over recovery_quarters. Optional keys: processes (\"all\", "
+        "\"ito\", \"bpo\", \"front\", \"back\" or a list of process names) and home (\"all\" "
+        "or a list of ISO3 buyer home countries) confine a shock to those reviews. "
+        "Parameters, not fitted")
 
 
 class LabourConfig(_Section):
@@ -112,14 +160,38 @@ class LabourConfig(_Section):
         "assumption: fully loaded cost per productive hour / base wage (employer benefits of "
         "20-50 % in labour_costs.csv, plus facilities, IT, supervision and utilisation)",
         gt=0, le=100)
+    onsite_delivery_share: float = P(
+        0.26, "fraction of billed effort",
+        "Infosys, offshore share of billed person-hours 72.4 % (quarter to March 2020) and "
+        "75.7 % (to March 2021) (Livemint, 2021-04-20): 24-28 % onsite, mean 0.26. A vendor "
+        "working from another country than the buyer's delivers this share of the effort "
+        "onsite at the buyer country's labour cost (applying it to every cross-border vendor "
+        "is an assumption)", ge=0, le=1)
     gdp_growth_after_data_clip: float = P(
         0.08, "fraction per year",
         "assumption: after the last GDP-per-capita year each country grows at its own "
         "compound growth of the last 10 observed years, clipped to +/- this value", ge=0, le=1)
     offshore_labour_cost_growth: float = P(
         0.0, "fraction per year",
-        "scenario lever: extra labour-cost growth, from start_year, in every country that is "
-        "not a buyer home country (weight 0 in buyer_home_weights)", ge=-0.5, le=1.0)
+        "scenario lever (wage convergence): extra labour-cost growth, from start_year, in "
+        "every low-cost vendor country (see low_cost_threshold), whether or not it is also a "
+        "buyer home country (India, China, Mexico, Brazil, South Africa included)", ge=-0.5,
+        le=1.0)
+    wage_convergence_rate: float = P(
+        0.0, "fraction of the log gap per year",
+        "scenario lever (wage convergence): from start_year, the log gap between the labour "
+        "cost of every low-cost vendor country (see low_cost_threshold) and the buyer-weighted "
+        "mean labour cost of the buyers' home countries closes at this rate, so the poorest "
+        "countries' labour costs rise most. Barro & Sala-i-Martin (1992, 'Convergence', JPE "
+        "100(2)) estimate about 0.02 per year for incomes; applying it to labour cost is an "
+        "assumption", ge=0, le=1.0)
+    low_cost_threshold: float = P(
+        0.5, "x buyer-weighted mean labour cost",
+        "assumption: the countries offshore_labour_cost_growth and wage_convergence_rate "
+        "apply to are those whose "
+        "labour cost in start_year is below this fraction of the buyer-weighted mean labour "
+        "cost of the buyers' home countries; with the shipped data any value from 0.44 to 0.81 "
+        "selects the same 23 countries (all but the 11 high-income ones)", gt=0, le=100)
     labour_cost_multiplier: dict[str, float] = P(
         {}, "x", "scenario lever: multiplies a country's labour cost in every year")
     labour_cost_overrides_usd_per_hour: dict[str, float] = P(
@@ -257,7 +329,8 @@ class VendorConfig(_Section):
         "least one)", gt=0, le=1)
     target_after_tax_margin: float = P(
         0.12, "fraction of cost", "assumption: vendors price at unit cost x (1 + m / (1 - "
-        "t)) so that the after-tax margin is m whatever the host tax rate t", ge=0, le=10)
+        "t)) so that the after-tax margin is m whatever their effective tax rate t (the host's "
+        "statutory rate, or the BPO export regime's rate for foreign buyers)", ge=0, le=10)
     margin_step: float = P(0.005, "per quarter", "assumption: margin adjustment to "
                            "utilisation", ge=0, le=1)
     margin_min: float = P(0.02, "fraction", "assumption", ge=0, le=10)
@@ -306,13 +379,33 @@ class VendorConfig(_Section):
          "MEX": 0.03, "CRI": 0.01, "COL": 0.01, "ARG": 0.01, "CHL": 0.01, "POL": 0.03,
          "ROU": 0.01, "CZE": 0.01, "HUN": 0.01, "BGR": 0.01, "UKR": 0.01, "ZAF": 0.01,
          "EGY": 0.01, "MAR": 0.01, "SGP": 0.01, "ISR": 0.01},
-        "relative weight", "assumption: where vendors are founded; an entrant's country is "
-        "drawn with probability proportional to weight x (1 + 10 x the country's ACV share)")
+        "relative weight", "assumption: where vendors are founded, before tax; an entrant's "
+        "country is drawn with probability proportional to weight x (1 + "
+        "entry_agglomeration_weight x the country's ACV share) x exp(-entry_tax_semi_elasticity "
+        "x the country's expected tax rate of a new unit)")
+    entry_agglomeration_weight: float = P(
+        10.0, "-", "assumption: entrants follow the market; weight of a country's ACV share in "
+        "the location choice of entrants", ge=0, le=1e6)
+    entry_tax_semi_elasticity: float = P(
+        3.3, "per unit of tax rate", "de Mooij & Ederveen (2003), 'Taxation and foreign direct "
+        "investment: a synthesis of empirical research', Int. Tax and Public Finance 10(6): "
+        "673-693, median tax-rate semi-elasticity of FDI about -3.3 (a 1 pp lower host rate "
+        "raises FDI by 3.3 %); low end 2.49, Feld & Heckemeyer (2011), J. Economic Surveys "
+        "25(2): 233-272. Enters the entrants' location choice as exp(-s x t)", ge=0, le=100)
+    entry_tax_discount_rate: float = P(
+        0.10, "fraction per year", "assumption: discount rate of the present-value weights "
+        "over a new unit's years (ages 1-60) when its expected tax rate is averaged across tax "
+        "holidays (forward-looking effective average tax rate, Devereux & Griffith 2003; "
+        "Klemm 2008, IMF WP 08/56)", gt=-0.5, le=10)
 
 
 class CaptiveConfig(_Section):
-    captives_enabled: bool = P(False, "switch", "Antras & Helpman (2004), 'Global "
-                               "sourcing', JPE 112(3): foreign integration")
+    captives_enabled: bool = P(
+        True, "switch", "Antras & Helpman (2004), 'Global sourcing', JPE 112(3): foreign "
+        "integration. On: captive centres (GICs) are a large part of offshore delivery: about "
+        "25 % of the global offshore services market (Everest Group, quoted by Moneycontrol "
+        "2019-09-04), 18-23 % of India's IT exports 2015-2023 (HSBC Global Research, IANS "
+        "2024-05-16), 58 % of US offshore implementations (Duke CIBER / Archstone 2005)")
     transfer_pricing_margin: float = P(
         0.10, "fraction of cost", "assumption: cost-plus mark-up the captive charges its "
         "parent; its profit is taxed at the host rate instead of the home rate", ge=0, le=10)
@@ -334,6 +427,10 @@ class CountryConfig(_Section):
         "in every year")
     tax_rate_changes: list[TaxChange] = P(
         [], "list", "scenario lever: from `year` on, the country's rate is `rate` (fraction)")
+    tax_regimes_enabled: bool = P(
+        True, "switch", "BPO/IT-export tax regimes (tax holidays, SEZ schedules, India's MAT, "
+        "the Philippines' PEZA 5 % of gross income) from simulation/data/tax_regimes.csv "
+        "(sources in SOURCES.md); off = every vendor pays the statutory rate")
 
 
 class Scenario(_Section):
@@ -371,8 +468,9 @@ class Scenario(_Section):
                                self.population.buyer_home_weights),
                               ("vendors.vendor_country_weights",
                                self.vendors.vendor_country_weights)):
-            if any(not math.isfinite(w) or w < 0 for w in weights.values()):
-                raise ValueError(f"{name}: weights must be finite and >= 0")
+            # relative weights; the bound keeps weight x (1 + 10 x share) finite (entry)
+            if any(not math.isfinite(w) or not 0 <= w <= 1e9 for w in weights.values()):
+                raise ValueError(f"{name}: weights must be finite, in [0, 1e9]")
             if sum(weights.values()) <= 0:
                 raise ValueError(f"{name}: at least one weight must be > 0")
         for name, mapping, lo, hi in (
@@ -431,7 +529,7 @@ def field_index() -> dict[str, str]:
 
 def _format_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    loc = ".".join(str(x) for x in e["loc"])
+    loc = ".".join(echo(x) for x in e["loc"])
     msg = e["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -445,7 +543,7 @@ def _format_error(err: ValidationError) -> str:
     if e["type"] == "extra_forbidden":
         section = SECTIONS.get(str(e["loc"][0])) if len(e["loc"]) == 2 else None
         if section is not None:
-            return (f"{where}: unknown key; allowed in [{e['loc'][0]}]: "
+            return (f"{where}: unknown key; allowed in [{echo(e['loc'][0])}]: "
                     + ", ".join(section.model_fields))
         return f"{where}: unknown key; see docs/configuration.md for the allowed keys"
     return f"{where}: {msg.lower()} (got {shown})"
@@ -481,8 +579,8 @@ def _check_country_codes(sc: Scenario) -> None:
     allowed_p = known_process_names()
     for name in procs:
         if name not in allowed_p:
-            raise ConfigError(f"population.processes: unknown process {name!r}; allowed: "
-                              + ", ".join(allowed_p))
+            raise ConfigError(f"population.processes: unknown process {echo(repr(name))}; "
+                              "allowed: " + ", ".join(allowed_p))
     if not procs or len(set(procs)) != len(procs):
         raise ConfigError("population.processes: must list at least one process, each once")
 
@@ -500,7 +598,8 @@ def _check_country_codes(sc: Scenario) -> None:
     for name, codes in groups.items():
         for code in codes:
             if code not in known:
-                raise ConfigError(f"{name}: unknown country code {code!r}; allowed: {allowed}")
+                raise ConfigError(f"{name}: unknown country code {echo(repr(code))}; "
+                                  f"allowed: {allowed}")
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -511,30 +610,6 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file with :mod:`tomllib` (never evaluated).
-
-    Raises
-    ------
-    ConfigError
-        If the file is missing, not UTF-8 or not valid TOML.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read file ({err.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text; a scenario must be a UTF-8 TOML file") \
-            from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML ({err})".replace("\n", " ")) from None
 
 
 def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
@@ -556,11 +631,12 @@ def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
     if path is not None:
         user = read_toml(path)
         if not user:
-            raise ConfigError(f"{path}: the scenario file has no settings; give at least one "
-                              "section such as [risk], or leave out --config")
+            raise ConfigError(f"{echo(path, 160)}: the scenario file has no settings; give "
+                              "at least one section such as [risk], or leave out --config")
         for key in user:
             if key not in SECTIONS:
-                raise ConfigError(f"{key}: unknown section; allowed: {', '.join(SECTIONS)}")
+                raise ConfigError(f"{echo(key)}: unknown section; allowed: "
+                                  f"{', '.join(SECTIONS)}")
             if not isinstance(user[key], dict):
                 raise ConfigError(f"{key}: must be a table, e.g. [{key}]")
         data = _deep_merge(data, user)
@@ -641,7 +717,11 @@ def render_reference_markdown() -> str:
         lines.append("")
     lines += ["## Nested tables", "",
               "`demand.shocks` items: `year` (int), `quarter` (1-4), `depth` (fraction 0-1), "
-              "`recovery_quarters` (>= 1).", "",
+              "`recovery_quarters` (>= 1), optional `processes` (`\"all\"` (default), "
+              "`\"ito\"`, `\"bpo\"`, `\"front\"`, `\"back\"`, or a list of process names "
+              "and groups) and `home` (`\"all\"` (default) or a list of ISO3 buyer home "
+              "countries). A shock with `processes` or `home` multiplies only the volume and "
+              "review hazard of those firm-process pairs.", "",
               "`countries.tax_rate_changes` items: `iso3` (a known country code), `year` "
               "(int), `rate` (fraction 0-1).", "",
               "Country codes are the 34 ISO3 codes of `simulation/data/countries.csv`.", ""]

@@ -191,7 +191,8 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
         The state before the reviews.
     scenario : Scenario
     ctx : QuarterContext
-        The volume reviewed is ``base_hours * growth * demand`` hours per year.
+        The volume reviewed is ``base_hours * growth * demand`` hours per year, with the
+        demand multiplier of the review's home and process (:meth:`QuarterContext.demand_at`).
     pairs : ndarray of int, shape (n,)
     ended, expired : ndarray of bool, shape (n,)
         Whether the pair's vendor contract ended this quarter, and whether by expiry
@@ -204,9 +205,10 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
     sq = np.where(prev_mode == MODE_INHOUSE, 0,
                   np.where(prev_mode == MODE_CAPTIVE, k - 1, np.where(inc >= 0, 1, -1)))
     P = firms.n_processes
-    return Reviews(pair=pairs, firm=pairs // P, process=pairs % P,
-                   home=firms.pair_home[pairs],
-                   hours=firms.base_hours[pairs] * ctx.growth * ctx.demand,
+    home = firms.pair_home[pairs]
+    return Reviews(pair=pairs, firm=pairs // P, process=pairs % P, home=home,
+                   hours=firms.base_hours[pairs] * ctx.growth * ctx.demand_at(home,
+                                                                              pairs % P),
                    incumbent=inc, status_quo=sq, prev_mode=prev_mode,
                    prev_country=firms.country[pairs].copy())
 
@@ -299,9 +301,12 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
 
     Notes
     -----
-    The cost components are the mechanisms of :mod:`simulation.mechanisms`: vendor fee,
-    coordination, governance, expected breach loss, backlash, political risk premium and
-    amortised transition cost; hidden costs (coordination, governance, transition) are
+    The cost components are the mechanisms of :mod:`simulation.mechanisms`: the firm's own
+    in-house cost (labour and non-labour inputs times the pair's cost factor,
+    :meth:`Firms.own_inhouse_cost <agents.firms.Firms.own_inhouse_cost>`), vendor fee (on
+    the vendor's delivery mix and the process's non-labour inputs,
+    :func:`~simulation.mechanisms.vendor_input_cost`), coordination, governance, expected
+    breach loss, backlash, political risk premium and amortised transition cost; hidden costs (coordination, governance, transition) are
     scaled by ``1 - bias`` in the perceived cost.
     """
     sc, w, yi = scenario, world, ctx.year_index
@@ -316,6 +321,8 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
     c2w = sc.labour.cost_to_wage_ratio
     wm = pr.wage_multiplier[P]
     inhouse_base = rv.hours * w.labour_cost[rv.home, yi] * wm * c2w
+    nl_share = pr.nonlabour_share[P]
+    inhouse_own = firms.own_inhouse_cost(rv.pair, inhouse_base)
     term = ctx.mean_term_years
     kappa = ctx.coordination_scale
     bias = mech.hidden_cost_bias(sc.decision.hidden_cost_bias, firms.experience[rv.firm],
@@ -344,10 +351,10 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
     breach_in = mech.expected_breach_loss(h_in, sens, impact, 0.0)
     trans_in = np.where(rv.prev_mode != MODE_INHOUSE,
                         mech.transition_cost(tr.fixed_cost_backsourcing_usd_m * 1e6,
-                                             inhouse_base, tr.switching_cost_fraction, spec,
+                                             inhouse_own, tr.switching_cost_fraction, spec,
                                              tr.asset_specificity_scale, term), 0.0)
-    true[:, 0] = inhouse_base + breach_in + trans_in
-    perceived[:, 0] = inhouse_base + breach_in + (1 - bias) * trans_in
+    true[:, 0] = inhouse_own + breach_in + trans_in
+    perceived[:, 0] = inhouse_own + breach_in + (1 - bias) * trans_in
 
     # ---- vendor columns
     if vcols.shape[1]:
@@ -357,9 +364,13 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         vc = _gather(vendors.country, vs)
         home2 = np.repeat(rv.home[:, None], v.shape[1], axis=1)
         loc = w.location[home2, vc]
+        inputs = mech.vendor_input_cost(w.labour_cost[vc, yi], w.labour_cost[home2, yi],
+                                        sc.labour.onsite_delivery_share, vc != home2,
+                                        nl_share[:, None])
         price = mech.vendor_price_per_hour(
-            w.labour_cost[vc, yi], wm[:, None], c2w, sc.vendors.vendor_efficiency,
-            _gather(vendors.learning, vs), _gather(vendors.margin, vs), w.tax_rate[vc, yi])
+            inputs, wm[:, None], c2w, sc.vendors.vendor_efficiency,
+            _gather(vendors.learning, vs), _gather(vendors.margin, vs),
+            vendors.tax_rate_for(vs, home2, yi) if vendors.n else w.tax_rate[vc, yi])
         fee = rv.hours[:, None] * price
         fric = mech.location_friction(w.timezone_gap[home2, vc], w.english_pair[home2, vc],
                                       w.distance_km[home2, vc], co.friction_base,
@@ -409,8 +420,10 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         cs = np.where(valid, cand, 0)
         loc = w.location[rv.home, cs]
         off = loc == OFFSHORE
-        base = (rv.hours * w.labour_cost[cs, yi] * wm * c2w * sc.captives.captive_efficiency)
-        saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi], w.tax_rate[cs, yi],
+        base = rv.hours * (w.labour_cost[cs, yi] + mech.nonlabour_cost(
+            w.labour_cost[rv.home, yi], nl_share)) * wm * c2w * sc.captives.captive_efficiency
+        saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi],
+                                         w.entrant_tax_rate[cs, yi],
                                          sc.captives.transfer_pricing_margin)
         fric = mech.location_friction(w.timezone_gap[rv.home, cs], w.english_pair[rv.home, cs],
                                       w.distance_km[rv.home, cs], co.friction_base,

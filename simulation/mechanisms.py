@@ -65,6 +65,138 @@ def vendor_price_per_hour(labour_cost, wage_multiplier, cost_to_wage, efficiency
     return unit * (1.0 + after_tax_margin / (1.0 - t))
 
 
+def delivery_labour_cost(host_cost, buyer_cost, onsite_share, cross_border):
+    """Labour cost per hour of a vendor's delivery mix (onsite / offshore), USD/hour.
+
+    A vendor that serves a buyer from another country delivers part of the effort onsite,
+    at the buyer's premises and at the buyer country's labour cost, and the rest from its
+    own country: ``(1 - s) * host_cost + s * buyer_cost`` with ``s = onsite_share`` when
+    ``cross_border`` and ``s = 0`` for an onshore vendor (the two costs are then the same).
+
+    Parameters
+    ----------
+    host_cost, buyer_cost : float or ndarray
+        Labour cost per hour in the vendor's country and in the buyer's home country
+        (any common unit, e.g. the base wage in USD/hour); arrays broadcast, e.g. ``(n, k)``
+        reviews x options.
+    onsite_share : float
+        Share of billed effort delivered onsite, in [0, 1].
+    cross_border : bool or ndarray of bool
+        True where the vendor works from another country than the buyer's home.
+
+    Returns
+    -------
+    ndarray
+        Blended labour cost per hour, broadcast shape of the inputs.
+
+    Notes
+    -----
+    Source of the share: Infosys, offshore share of billed person-hours 72.4 % (quarter to
+    March 2020) and 75.7 % (quarter to March 2021) (Livemint, 20 April 2021), i.e. 24-28 %
+    of the effort of an Indian IT vendor is delivered onsite at client-country cost. Using
+    one IT vendor's share for every cross-border vendor (nearshore ones and BPO too) is an
+    assumption. The onsite staff are the vendor's own: they work at the vendor's efficiency
+    and learning, and the vendor pays them (its accounts use the same blended cost).
+    """
+    s = np.where(np.asarray(cross_border, bool), onsite_share, 0.0)
+    return (1.0 - s) * np.asarray(host_cost, float) + s * np.asarray(buyer_cost, float)
+
+
+def nonlabour_cost(labour_cost, nonlabour_share):
+    """Non-labour cost of a process's work (hardware, software, data centres), same unit
+    as ``labour_cost``.
+
+    ``labour_cost * n / (1 - n)`` with ``n`` the non-labour share of the process's total
+    in-house cost, so that labour is the share ``1 - n`` of ``labour + non-labour``. These
+    inputs are bought at the buyer's cost level wherever the labour sits: a vendor that
+    takes over the function supplies them too (they are part of its fee and of an ITO
+    contract's value) but gains no wage arbitrage on them.
+
+    Parameters
+    ----------
+    labour_cost : float or ndarray
+        Loaded labour cost of the work at the buyer's home, e.g. USD/year or USD/hour.
+    nonlabour_share : float or ndarray
+        Non-labour share ``n`` of the process's in-house cost, in [0, 1).
+
+    Returns
+    -------
+    ndarray
+        Non-labour cost, same unit and broadcast shape as the inputs.
+
+    Notes
+    -----
+    Source for IT services: Gartner, "IT Key Metrics Data 2021: Industry Measures -
+    Executive Summary" (G00737583, Dec 2020): personnel-related costs are 36 % of IT
+    spending, so ``n = 0.64`` (the rest: hardware, software, data centres, cloud and
+    external services). That the loaded labour cost of the model corresponds to Gartner's
+    personnel-related costs, and ``n = 0`` for business processes (their facilities and IT
+    are in the loaded cost-to-wage ratio), are assumptions (``processes.csv``).
+    """
+    n = np.asarray(nonlabour_share, float)
+    return np.asarray(labour_cost, float) * n / (1.0 - n)
+
+
+def vendor_input_cost(host_cost, buyer_cost, onsite_share, cross_border, nonlabour_share):
+    """A vendor's input cost per in-house-equivalent hour, in labour-cost units (e.g. the
+    base wage, USD/hour), before the process's wage multiplier, the cost-to-wage ratio,
+    the vendor's efficiency and learning: its delivery mix
+    (:func:`delivery_labour_cost`) plus the process's non-labour inputs at the buyer's cost
+    level (:func:`nonlabour_cost` of the buyer's labour cost). Used alike for the vendor's
+    price (:func:`vendor_price_per_hour`) and its accounts, so that they agree.
+
+    Parameters
+    ----------
+    host_cost, buyer_cost : float or ndarray
+        Labour cost per hour in the vendor's and in the buyer's country (broadcast).
+    onsite_share : float
+    cross_border : bool or ndarray of bool
+    nonlabour_share : float or ndarray
+        As in :func:`delivery_labour_cost` and :func:`nonlabour_cost`.
+
+    Returns
+    -------
+    ndarray
+        Cost per hour, broadcast shape of the inputs.
+    """
+    return delivery_labour_cost(host_cost, buyer_cost, onsite_share, cross_border) \
+        + nonlabour_cost(buyer_cost, nonlabour_share)
+
+
+def inhouse_cost_factor(z, sigma):
+    """Persistent in-house cost factor of a firm-process pair (mean 1, lognormal).
+
+    ``exp(sigma * z - sigma**2 / 2)`` for a standard normal draw ``z``: the pair's in-house
+    cost is the process's standard in-house cost times this factor. Pairs with a factor
+    below 1 are more efficient in-house than the average firm and keep their work, so the
+    outsourcing rate of a process is interior (a share of firms, as the surveys of
+    ``outsourcing_by_function.csv`` report) rather than all or nothing.
+
+    Parameters
+    ----------
+    z : ndarray, shape (n_pairs,)
+        Standard normal draws, one per firm-process pair, drawn once (the factor persists).
+    sigma : float
+        Lognormal dispersion (>= 0); 0 gives every pair the factor 1.
+
+    Returns
+    -------
+    ndarray, shape (n_pairs,)
+        Multiplier of the in-house cost (> 0, mean 1).
+
+    Notes
+    -----
+    Dispersion: Syverson (2004), "Product Substitutability and Productivity Dispersion",
+    Review of Economics and Statistics 86(2): the within-industry 90-10 TFP ratio is
+    about 2 (Syverson 2011, JEL 49(2)), i.e. ``sigma = ln 2 / 2.563 = 0.27`` for a
+    lognormal; the interquartile range of log labour productivity, 0.66, gives 0.49.
+    Unit cost is the inverse of TFP, so the TFP figure is the default. Applying plant
+    productivity dispersion to the in-house cost of a firm's *process* is an assumption.
+    """
+    sigma = float(sigma)
+    return np.exp(sigma * np.asarray(z, float) - 0.5 * sigma * sigma)
+
+
 def learning_factor(cumulative_hours, reference_hours, progress_ratio, floor):
     """Learning-by-doing multiplier on unit cost (<= 1).
 
@@ -154,9 +286,182 @@ def captive_tax_saving(base_cost, home_tax, host_tax, transfer_margin):
     The captive charges its parent cost plus ``transfer_margin``; that profit is taxed at
     the host rate instead of being a deduction at the home rate:
     ``(t_home - t_host) * transfer_margin * base_cost`` (Antras & Helpman 2004 foreign
-    integration; the cost-plus transfer-pricing channel is an assumption).
+    integration; Desai, Foley & Hines 2006, "The demand for tax haven operations", J. Public
+    Econ. 90(3): multinationals book profit in low-tax affiliates; the cost-plus
+    transfer-pricing channel is an assumption). ``host_tax`` is the rate a new unit expects
+    in the host country (:func:`entrant_tax_rate`), so BPO export regimes count.
     """
     return (home_tax - host_tax) * transfer_margin * base_cost
+
+
+#: Rules of a tax-regime row (``simulation/data/tax_regimes.csv``, column ``rule``).
+TAX_RULES = ("statutory_share", "profit_rate", "gross_income_rate", "min_profit_rate")
+
+
+def scheme_tax_rate(statutory, rule, value):
+    """Rate a vendor's export income bears under one row of a tax regime (fraction).
+
+    ``statutory_share``: ``value`` x the statutory rate (the share of export profit that is
+    taxable: 0 in a tax holiday, 0.5 when half the profit is exempt, e.g. India s.10AA
+    years 6-10); ``profit_rate`` and ``min_profit_rate``: ``value``, a rate on profit
+    (``min_profit_rate`` is a floor such as India's Minimum Alternate Tax on book profit);
+    ``gross_income_rate``: ``value``, a rate on gross income (revenue less direct costs,
+    e.g. the Philippines' PEZA 5 % of gross income earned in lieu of all taxes, RA 7916
+    s.24). Rows and sources: ``simulation/data/tax_regimes.csv``.
+
+    Parameters
+    ----------
+    statutory : float or ndarray
+        Statutory corporate tax rate of the host country and year (fraction).
+    rule : str
+        One of :data:`TAX_RULES`.
+    value : float
+        The row's ``value``.
+    """
+    if rule == "statutory_share":
+        return value * np.asarray(statutory, float)
+    if rule in ("profit_rate", "min_profit_rate", "gross_income_rate"):
+        return np.broadcast_to(np.asarray(value, float), np.shape(statutory)).copy()
+    raise ValueError(f"unknown tax rule {rule!r}; allowed: {', '.join(TAX_RULES)}")
+
+
+def combine_tax_schemes(statutory, relief, floor, on_gross):
+    """Effective tax rate on export income when several schemes may apply (fraction).
+
+    Within a scheme the rate is ``max(relief, floor)``: the best relief row that applies
+    (lowest rate), raised to a minimum tax where one applies (India's MAT on the book
+    profit of s.10A/10B units from FY 2007-08 and of SEZ units from FY 2011-12). A vendor
+    uses the scheme that taxes it least, and never pays more than the statutory rate
+    (assumption: every vendor in a country qualifies for the regimes of its entry year
+    and age, i.e. it is a registered export unit; its domestic income is taxed at the
+    statutory rate, see :func:`vendor_profit_tax`).
+
+    Parameters
+    ----------
+    statutory : ndarray, shape (...)
+        Statutory rate.
+    relief, floor : ndarray, shape (n_schemes, ...)
+        Per scheme: lowest relief rate of the rows that apply (``inf`` where none applies)
+        and the highest floor (0 where none applies).
+    on_gross : ndarray of bool, shape (n_schemes, ...)
+        Per scheme: the relief is a rate on gross income, not on profit.
+
+    Returns
+    -------
+    rate : ndarray, shape (...)
+        Effective rate on export income.
+    gross : ndarray of bool, shape (...)
+        The rate is levied on gross income (``vendor_profit_tax``) rather than on profit.
+    """
+    statutory = np.asarray(statutory, float)
+    relief = np.asarray(relief, float)
+    if relief.shape[0] == 0:
+        return statutory.copy(), np.zeros(statutory.shape, dtype=bool)
+    per_scheme = np.where(np.isfinite(relief), np.maximum(relief, np.where(
+        on_gross, 0.0, floor)), np.inf)
+    best = np.argmin(per_scheme, axis=0)
+    rate = np.take_along_axis(per_scheme, best[None], axis=0)[0]
+    gross = np.take_along_axis(np.asarray(on_gross, bool), best[None], axis=0)[0]
+    use = rate < statutory
+    return np.where(use, rate, statutory), use & gross
+
+
+def vendor_profit_tax(profit, gross_income, export_share, statutory, export_rate,
+                      export_on_gross):
+    """Corporate tax a vendor pays on a quarter's accounts, USD (>= 0).
+
+    Domestic income (share ``1 - export_share`` of the accounts) pays the statutory rate on
+    positive profit; export income pays the effective export rate (:func:`combine_tax_schemes`)
+    on positive profit, or on positive gross income where the regime taxes gross income
+    (PEZA). Losses pay nothing and are not carried forward (assumption). Public finance
+    convention: the tax falls on profit, and after-tax profit is what the vendor keeps
+    (e.g. Devereux & Griffith 1998, J. Public Econ. 68(3)).
+
+    Parameters
+    ----------
+    profit : ndarray, shape (n,)
+        Pre-tax profit of the quarter, USD.
+    gross_income : ndarray, shape (n,)
+        Revenue less direct costs (work and idle capacity), before overhead, USD.
+    export_share : ndarray, shape (n,)
+        Share of the vendor's revenue from buyers in other countries (0-1).
+    statutory, export_rate : ndarray, shape (n,)
+        Statutory and effective export rates of each vendor (fraction).
+    export_on_gross : ndarray of bool, shape (n,)
+        The export rate is levied on gross income.
+    """
+    pos = np.maximum(profit, 0.0)
+    x = np.clip(export_share, 0.0, 1.0)
+    export_base = np.where(export_on_gross, np.maximum(gross_income, 0.0), pos)
+    return (1.0 - x) * statutory * pos + x * export_rate * export_base
+
+
+def entrant_tax_rate(rate_by_age, discount_rate):
+    """Expected tax rate of a new unit: present-value weighted mean of its rates by age.
+
+    ``sum_a d^a t_a / sum_a d^a`` over ages a = 1..A, ``d = 1 / (1 + discount_rate)``, with
+    ``t_a`` the effective rate at age a under the current law held fixed (the convention of
+    forward-looking effective average tax rates: Devereux & Griffith 2003, "Evaluating tax
+    policy for location decisions", Int. Tax Public Finance 10(2); Klemm 2008, IMF WP 08/56,
+    extends the EATR to tax holidays by the same present-value weighting). A 10-year
+    holiday thus lowers the expected rate by the holiday's share of the discounted
+    horizon, not to zero.
+
+    Parameters
+    ----------
+    rate_by_age : ndarray, shape (..., A)
+        Effective rate at ages 1..A (fraction).
+    discount_rate : float
+        Annual discount rate (> -1).
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    rate_by_age = np.asarray(rate_by_age, float)
+    a = np.arange(1, rate_by_age.shape[-1] + 1)
+    w = (1.0 + discount_rate) ** (-a)
+    return (rate_by_age * w).sum(axis=-1) / w.sum()
+
+
+def entry_location_weights(weight, acv_share, entrant_tax, semi_elasticity, agglomeration):
+    """Relative chance that an entrant vendor locates in each country (not normalised).
+
+    ``weight_c x (1 + agglomeration x ACV share_c) x exp(-s x t_c)``: a conditional-logit
+    location choice (Devereux & Griffith 1998, "Taxes and the location of production",
+    J. Public Econ. 68(3)) in which the expected effective tax rate t_c of a new unit
+    (:func:`entrant_tax_rate`) enters with the tax semi-elasticity of foreign direct
+    investment s: a 1 percentage-point lower rate raises the country's share of new
+    investment by about s % (de Mooij & Ederveen 2003, Int. Tax Public Finance 10(6): median
+    semi-elasticity 3.3; Feld & Heckemeyer 2011, J. Econ. Surveys 25(2): 2.49, the low
+    end). ``weight_c`` (where vendors are founded) and the agglomeration term (entrants
+    follow the market) are assumptions.
+
+    Parameters
+    ----------
+    weight, acv_share, entrant_tax : ndarray, shape (n_countries,)
+    semi_elasticity, agglomeration : float
+    """
+    return np.asarray(weight, float) * (1.0 + agglomeration * np.asarray(acv_share, float)) \
+        * np.exp(-semi_elasticity * np.asarray(entrant_tax, float))
+
+
+def capacity_order(utilisation, after_tax_profit, expand_threshold, order_pending):
+    """Whether a vendor orders more capacity this quarter (bool per vendor).
+
+    A vendor expands when it is busy (utilisation above ``expand_threshold``), has nothing
+    on order, and its after-tax profit of the quarter is positive: investment is paid from
+    retained after-tax earnings (assumption; financing constraints after Fazzari, Hubbard &
+    Petersen 1988, Brookings Papers 1988(1)).
+
+    Parameters
+    ----------
+    utilisation, after_tax_profit : ndarray, shape (n,)
+    expand_threshold : float
+    order_pending : ndarray of bool, shape (n,)
+    """
+    return (np.asarray(utilisation) > expand_threshold) & (np.asarray(after_tax_profit) > 0) \
+        & ~np.asarray(order_pending, bool)
 
 
 def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, nest=None,
@@ -261,3 +566,228 @@ def demand_multiplier(t_quarter_index, shocks, start_index_of):
         if 0 <= k < s.recovery_quarters:
             m *= 1.0 - s.depth * (1.0 - k / s.recovery_quarters)
     return m
+
+
+# ---------------------------------------------------------------- shocks by group, contract endings
+#: Named process groups a demand shock can target (``demand.shocks[].processes``): every
+#: process, IT outsourcing (the processes of ``Processes.ITO_PROCESSES``), business process
+#: outsourcing (all others), front office or back office (``processes.csv`` column ``office``).
+PROCESS_GROUPS = ("all", "ito", "bpo", "front", "back")
+
+
+def process_group_mask(spec, names, ito, front_office):
+    """Which processes a shock's ``processes`` entry selects.
+
+    Parameters
+    ----------
+    spec : str or list of str
+        A group of :data:`PROCESS_GROUPS` or a list of process names (and/or groups; the
+        selection is their union).
+    names : sequence of str, length P
+        Names of the scenario's processes, in model order.
+    ito, front_office : ndarray of bool, shape (P,)
+        IT-outsourcing and front-office flags of those processes
+        (:class:`simulation.world.Processes`).
+
+    Returns
+    -------
+    ndarray of bool, shape (P,)
+        True for the selected processes. A process name the scenario does not run selects
+        nothing.
+
+    Raises
+    ------
+    ValueError
+        On a name that is neither a group nor one of ``names`` nor a known process
+        (the scenario schema checks names before a model is built).
+    """
+    ito = np.asarray(ito, bool)
+    front = np.asarray(front_office, bool)
+    groups = {"all": np.ones(len(names), bool), "ito": ito, "bpo": ~ito, "front": front,
+              "back": ~front}
+    items = [spec] if isinstance(spec, str) else list(spec)
+    mask = np.zeros(len(names), bool)
+    for item in items:
+        if item in groups:
+            mask |= groups[item]
+        else:
+            mask |= np.asarray([n == item for n in names], bool)
+    return mask
+
+
+def demand_multipliers(t_quarter_index, shocks, start_index_of, home_masks, process_masks,
+                       shape):
+    """Demand multiplier of each review in a quarter, by home country and process.
+
+    The shock rule of :func:`demand_multiplier` (a cut of ``depth`` in the shock's quarter,
+    recovering linearly over ``recovery_quarters``; overlapping shocks multiply), applied
+    only to the buyers' home countries and processes each shock targets. With every shock
+    targeting all homes and processes every cell equals :func:`demand_multiplier`, bit for
+    bit (the same products in the same order). Assumption: a shock confined to a region or
+    a process group has the same shape in time as an economy-wide one; its depth and dates
+    are scenario parameters.
+
+    Parameters
+    ----------
+    t_quarter_index : int
+        Quarter index (since the spin-up start).
+    shocks : sequence of DemandShock
+        ``year``, ``quarter``, ``depth`` (fraction), ``recovery_quarters``.
+    start_index_of : callable
+        ``start_index_of(year, quarter)`` -> quarter index of a shock's date.
+    home_masks : sequence of ndarray of bool, shape (C,)
+        Per shock, the buyer home countries it hits (country order of the world).
+    process_masks : sequence of ndarray of bool, shape (P,)
+        Per shock, the processes it hits (:func:`process_group_mask`).
+    shape : tuple of int
+        ``(C, P)``: countries x processes.
+
+    Returns
+    -------
+    ndarray, shape (C, P)
+        Multiplier of the work volume and of the review hazard for a buyer at home ``h``
+        and process ``p`` (1 = no shock).
+    """
+    m = np.ones(shape)
+    for s, hm, pm in zip(shocks, home_masks, process_masks):
+        k = t_quarter_index - start_index_of(s.year, s.quarter)
+        if 0 <= k < s.recovery_quarters:
+            m[np.ix_(np.asarray(hm, bool), np.asarray(pm, bool))] *= \
+                1.0 - s.depth * (1.0 - k / s.recovery_quarters)
+    return m
+
+
+#: Codes of :func:`early_termination_cause`.
+EARLY_TERM_NONE, EARLY_TERM_VENDOR_EXIT, EARLY_TERM_BREACH, EARLY_TERM_POOR_VALUE = 0, 1, 2, 3
+
+
+def early_termination_cause(vendor_exit, breach, poor_value):
+    """Cause of each early contract termination, one cause per contract.
+
+    A contract ends before its expiry when its vendor exited the market (the contract is
+    orphaned), when a breach ends it, or when it has been poor value for
+    ``poor_value_quarters`` quarters in a row. When several hold in the same quarter the
+    first in time is the cause: the vendor's exit (at the end of the previous quarter),
+    then the breach (this quarter's event), then poor value (judged after the breaches).
+    This precedence is a bookkeeping rule (assumption); it does not change which contracts
+    end, only how they are counted.
+
+    The causes are counted so that the model can be set beside surveys of early
+    termination: Deloitte (2012), "Global Outsourcing and Insourcing Survey" (48 % of
+    respondents had terminated an agreement early, mostly over quality of service; 34 % of
+    them took the work back in-house); Dun & Bradstreet (2000), "Barometer of Global
+    Outsourcing" (20-25 % of relationships fail in any two-year period); see
+    ``simulation/data/contract_evidence.csv``.
+
+    Parameters
+    ----------
+    vendor_exit, breach, poor_value : ndarray of bool, shape (n,)
+        Per contract: its vendor has exited; a breach ended it this quarter; its
+        poor-value counter reached the limit this quarter.
+
+    Returns
+    -------
+    ndarray of int8, shape (n,)
+        :data:`EARLY_TERM_VENDOR_EXIT`, :data:`EARLY_TERM_BREACH`,
+        :data:`EARLY_TERM_POOR_VALUE`, or :data:`EARLY_TERM_NONE` (no early end).
+    """
+    vendor_exit = np.asarray(vendor_exit, bool)
+    breach = np.asarray(breach, bool)
+    poor_value = np.asarray(poor_value, bool)
+    return np.where(vendor_exit, EARLY_TERM_VENDOR_EXIT,
+                    np.where(breach, EARLY_TERM_BREACH,
+                             np.where(poor_value, EARLY_TERM_POOR_VALUE,
+                                      EARLY_TERM_NONE))).astype(np.int8)
+
+
+def low_cost_countries(labour_cost, buyer_weight, threshold):
+    """Countries that the wage-convergence lever applies to.
+
+    A country is a low-cost (offshore-supplier) country when its labour cost is below
+    ``threshold`` times the buyer-weighted mean labour cost of the buyers' home countries.
+    Whether it also hosts buyers does not matter, so India, China, Mexico, Brazil and
+    South Africa are included with the other supplier countries. Assumption: the split
+    follows the data's own gap (with the shipped data and buyer weights, the labour cost of
+    every high-income buyer country is above 0.8 times that mean in 2000, every other
+    country's below 0.45 times it).
+
+    Parameters
+    ----------
+    labour_cost : ndarray, shape (C,)
+        Labour cost of each country in the reference year, USD/hour.
+    buyer_weight : ndarray, shape (C,)
+        Relative weight of each country as a buyer home (0 if none; not all 0).
+    threshold : float
+        Fraction of the buyer-weighted mean labour cost.
+
+    Returns
+    -------
+    ndarray of bool, shape (C,)
+    """
+    labour_cost = np.asarray(labour_cost, float)
+    wts = np.asarray(buyer_weight, float)
+    mean = float((labour_cost * wts).sum() / wts.sum())
+    return labour_cost < threshold * mean
+
+
+def wage_convergence_multiplier(years, start_year, extra_growth):
+    """Labour-cost multiplier of the wage-convergence lever, by year.
+
+    ``(1 + extra_growth) ** max(year - start_year, 0)``: extra compound growth of labour
+    cost from ``start_year`` on, on top of the path each country's GDP per capita gives
+    (scenario lever; 0 = off). Applied to the countries of :func:`low_cost_countries`, it
+    narrows their wage gap to the buyers' home countries.
+
+    Parameters
+    ----------
+    years : ndarray of int, shape (Y,)
+    start_year : int
+    extra_growth : float
+        Fraction per year.
+
+    Returns
+    -------
+    ndarray, shape (Y,)
+    """
+    k = np.clip(np.asarray(years) - start_year, 0, None)
+    return (1.0 + extra_growth) ** k
+
+
+def wage_convergence(labour_cost, frontier, years, start_year, rate, converging):
+    """Labour-cost paths with part of each low-cost country's wage gap closed.
+
+    Conditional beta-convergence: the log gap between a country's labour cost and the
+    frontier shrinks at ``rate`` per year, ``gap(t) = gap(t0) * exp(-rate * (t - t0))``
+    (Barro & Sala-i-Martin 1992, "Convergence", JPE 100(2): 223-251, estimate about 2 % a
+    year for incomes across US states and countries). Applied on top of the path GDP per
+    capita gives, from ``start_year`` on, to the countries ``converging`` whose labour cost
+    is below the frontier; so the poorest countries' labour costs rise the most. Scenario
+    lever (0 = off); applying an income convergence rate to labour cost is an assumption.
+
+    Parameters
+    ----------
+    labour_cost : ndarray, shape (C, Y)
+        Labour cost, USD/hour.
+    frontier : ndarray, shape (Y,)
+        Frontier labour cost per year, USD/hour (the buyer-weighted mean of the buyers'
+        home countries).
+    years : ndarray of int, shape (Y,)
+    start_year : int
+    rate : float
+        Convergence rate per year (>= 0).
+    converging : ndarray of bool, shape (C,)
+        Countries the lever applies to (:func:`low_cost_countries`).
+
+    Returns
+    -------
+    ndarray, shape (C, Y)
+        New labour costs (a copy); other countries and years before ``start_year`` are
+        unchanged, and no country is raised above the frontier.
+    """
+    out = np.array(labour_cost, dtype=float, copy=True)
+    k = np.clip(np.asarray(years) - start_year, 0, None)
+    closed = 1.0 - np.exp(-rate * k)                      # share of the log gap closed
+    gap = np.log(np.asarray(frontier)[None, :]) - np.log(out)
+    rows = np.asarray(converging, bool)
+    out[rows] *= np.exp(closed[None, :] * np.maximum(gap[rows], 0.0))
+    return out

@@ -18,8 +18,8 @@ import mesa
 
 from agents.firms import Firms
 from agents.vendors import Vendors
-from simulation.collector import (acv_by_country_frame, annual_frame, make_datacollector,
-                                  quarter_flows, quarterly_frame)
+from simulation.collector import (acv_by_country_frame, annual_frame, bilateral_flows_frame,
+                                  make_datacollector, quarter_flows, quarterly_frame)
 from simulation.config import Scenario, load_scenario
 from simulation.context import QuarterContext, quarter_index
 from simulation.market import ReviewDraws, clear_market
@@ -46,9 +46,10 @@ class BPOModel(mesa.Model):
     backlash_intensity : float, optional
         Backlash cost of customer-facing offshore work, x in-house cost (default 0.10).
     offshore_labour_cost_growth : float, optional
-        Extra labour-cost growth in non-buyer countries, per year (default 0).
+        Extra labour-cost growth in every low-cost vendor country (buyer homes such as
+        India included; see ``labour.low_cost_threshold``), per year (default 0).
     captives_enabled : bool, optional
-        Allow captive centres (default False).
+        Allow captive centres (default True).
     agent_tables : bool
         Also record one row per firm and per vendor at the end of each reported year
         (:meth:`firm_table`, :meth:`vendor_table`; default False). Not a scenario field:
@@ -163,7 +164,7 @@ class BPOModel(mesa.Model):
         three uniforms per pair, the reviews' draws, then the vendors' entry draws."""
         firms, vendors, rng = self.firms, self.vendors, self.rng
         sc, w = self.scenario_config, self.world
-        ctx = QuarterContext.of(self.t, self.first_year, sc)                # 1. context
+        ctx = QuarterContext.of(self.t, self.first_year, sc, w)             # 1. context
         vendors.receive_capacity(ctx.t)                                     # 2. arrivals
         u_breach, u_term, u_review = firms.draw_uniforms(rng)               # 3. draws
         in_force = firms.in_force()
@@ -195,8 +196,9 @@ class BPOModel(mesa.Model):
         vendors = self.vendors
         if vendors.n == 0:
             return
-        contracts = self.firms.contracts()
-        vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours, ctx)
+        contracts = self.firms.contracts(ctx)
+        vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours,
+                              self.firms.pair_home[contracts.pairs], ctx)
         vendors.learn()
         vendors.recover_reputation()
         vendors.set_margins()
@@ -217,6 +219,13 @@ class BPOModel(mesa.Model):
     def acv_by_country(self):
         """Long table ``year``, ``vendor_iso3``, ``acv_usd_bn`` (annual mean of quarters)."""
         return acv_by_country_frame(self)
+
+    def bilateral_flows(self):
+        """Annual flows by buyer home x vendor country x process group: ``year``,
+        ``home_iso3``, ``vendor_iso3``, ``process_group``, ``acv_usd_bn``, ``hours``,
+        ``n_contracts``, ``captive_value_usd_bn``, ``captive_hours``
+        (:func:`simulation.collector.bilateral_flows_frame`; ``flows_bilateral.csv``)."""
+        return bilateral_flows_frame(self)
 
     def firm_table(self):
         """One row per firm at the end of each reported year (needs ``agent_tables=True``).

@@ -9,7 +9,7 @@ from simulation.atomic import write_json
 from simulation.config import render_scenario_toml
 from simulation.run import Run, provenance
 
-RESULTS_FORMAT_VERSION = 1
+RESULTS_FORMAT_VERSION = 2  # 2: early-termination columns, flows_bilateral.csv
 
 
 def default_out_dir(seed: int, label: str | None = None) -> Path:
@@ -34,8 +34,9 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None,
     :func:`simulation.atomic.atomic_dir`).
 
     Files: ``quarterly.csv``/``.parquet``, ``annual.csv``/``.parquet``,
-    ``acv_by_country.csv``, ``config.toml`` (effective scenario), ``manifest.json`` and
-    the figures of :func:`simulation.plotting.run_figures` in each of ``formats``.
+    ``acv_by_country.csv``, ``flows_bilateral.csv``, ``config.toml`` (effective scenario),
+    ``manifest.json`` and the figures of :func:`simulation.plotting.run_figures` in each of
+    ``formats``.
 
     Parameters
     ----------
@@ -55,6 +56,7 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None,
     run.quarterly.to_parquet(folder / "quarterly.parquet", index=False)
     run.annual.to_parquet(folder / "annual.parquet", index=False)
     run.acv_by_country.to_csv(folder / "acv_by_country.csv", index=False)
+    run.flows_bilateral.to_csv(folder / "flows_bilateral.csv", index=False)
     (folder / "config.toml").write_text(render_scenario_toml(scenario), encoding="utf-8")
     plotting.save_figures(plotting.run_figures(run.annual, run.acv_by_country,
                                                scenario.population.n_firms), folder, formats)

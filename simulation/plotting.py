@@ -401,7 +401,8 @@ FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
 def save_figures(figures: dict[str, Figure], folder: str | Path,
-                 formats: tuple[str, ...] = ("png",)) -> list[Path]:
+                 formats: tuple[str, ...] = ("png",), bbox_inches: str | None = None
+                 ) -> list[Path]:
     """Write each figure as ``folder/<name>.<format>`` for every format; returns the paths.
 
     Each file is written under a temporary name and renamed, so a figure file is never
@@ -415,6 +416,9 @@ def save_figures(figures: dict[str, Figure], folder: str | Path,
         Created if missing.
     formats : tuple of str
         Any of :data:`FIGURE_FORMATS`.
+    bbox_inches : str, optional
+        ``"tight"`` trims figures drawn without a constrained layout (those of other
+        libraries, e.g. EMA Workbench's).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -423,7 +427,7 @@ def save_figures(figures: dict[str, Figure], folder: str | Path,
         for fmt in formats:
             path = folder / f"{name}.{fmt}"
             tmp = folder / f".{name}.{fmt}.tmp"
-            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt)
+            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt, bbox_inches=bbox_inches)
             tmp.replace(path)
             paths.append(path)
     return paths

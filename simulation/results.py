@@ -13,8 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.atomic import is_complete
-from simulation.collector import OUTPUT_COLUMNS
+from simulation.collector import BILATERAL_COLUMNS, OUTPUT_COLUMNS
 from simulation.output import RESULTS_FORMAT_VERSION
+
+
+#: Text columns of ``flows_bilateral.csv`` (the others are numeric).
+_BILATERAL_TEXT = ("home_iso3", "vendor_iso3", "process_group")
 
 
 class ResultsError(ValueError):
@@ -30,6 +34,7 @@ class RunFolder:
     annual: pd.DataFrame
     acv_by_country: pd.DataFrame
     manifest: dict
+    flows_bilateral: pd.DataFrame
 
 
 def _check_columns(df: pd.DataFrame, name: str, required: tuple[str, ...]) -> None:
@@ -81,6 +86,7 @@ def load_run(path: str | Path) -> RunFolder:
         q = pd.read_parquet(path / "quarterly.parquet")
         a = pd.read_parquet(path / "annual.parquet")
         c = pd.read_csv(path / "acv_by_country.csv", dtype={"vendor_iso3": str})
+        f = pd.read_csv(path / "flows_bilateral.csv", dtype=dict.fromkeys(_BILATERAL_TEXT, str))
     except Exception as err:  # pyarrow / pandas raise many types for damaged files
         raise ResultsError(f"{path}: cannot read a table ({type(err).__name__}: "
                            f"{' '.join(str(err).split())})") from None
@@ -89,4 +95,11 @@ def load_run(path: str | Path) -> RunFolder:
     _check_columns(c, "acv_by_country.csv", ("year", "acv_usd_bn"))
     if "vendor_iso3" not in c.columns:
         raise ResultsError("acv_by_country.csv: missing column(s) vendor_iso3")
-    return RunFolder(path=path, quarterly=q, annual=a, acv_by_country=c, manifest=manifest)
+    missing = [x for x in BILATERAL_COLUMNS if x not in f.columns]
+    if missing:
+        raise ResultsError(f"flows_bilateral.csv: missing column(s) {', '.join(missing)}")
+    if len(f):  # an empty market writes only the header
+        _check_columns(f, "flows_bilateral.csv", tuple(x for x in BILATERAL_COLUMNS
+                                                       if x not in _BILATERAL_TEXT))
+    return RunFolder(path=path, quarterly=q, annual=a, acv_by_country=c, manifest=manifest,
+                     flows_bilateral=f)

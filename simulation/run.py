@@ -198,6 +198,12 @@ class Run:
         """:meth:`BPOModel.acv_by_country`: ``year``, ``vendor_iso3``, ``acv_usd_bn``."""
         return self.model.acv_by_country()
 
+    @cached_property
+    def flows_bilateral(self) -> pd.DataFrame:
+        """:meth:`BPOModel.bilateral_flows`: annual flows by home x vendor country x
+        process group."""
+        return self.model.bilateral_flows()
+
 
 def run_model(scenario: Scenario, seed: Seed, *, timeout_s: float | None = None,
               on_quarter: QuarterCallback | None = None) -> Run:

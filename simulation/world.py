@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation import mechanisms as mech
+
 DATA_DIR = Path(__file__).parent / "data"
 
 #: Direct BPO wage points used by the labour-cost fit. Call-centre agent base wage
@@ -217,6 +219,71 @@ def classify_location(home: str, vendor: str, borders: dict[str, set[str]],
     return OFFSHORE
 
 
+#: Ages (years since a unit started, 1 = its first year) over which a new unit's expected
+#: tax rate is averaged (:func:`mechanisms.entrant_tax_rate`); at a 10 % discount rate the
+#: weight of the years after 60 is below 0.4 %.
+ENTRANT_TAX_AGES = 60
+
+
+def tax_regime_rates(rows: pd.DataFrame, statutory, entry_year, year, age
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Effective tax rate on export income under a country's BPO tax regimes.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The country's rows of ``tax_regimes.csv`` (may be empty).
+    statutory : ndarray
+        Statutory rate per cell (fraction).
+    entry_year, year, age : ndarray of int
+        Calendar year the unit started, calendar year whose law applies, and the unit's
+        age in that year (1 = its first year). All arrays broadcast to one shape.
+
+    Returns
+    -------
+    rate : ndarray
+        Effective rate (:func:`mechanisms.combine_tax_schemes`); the statutory rate where
+        no regime applies.
+    gross : ndarray of bool
+        The rate is levied on gross income.
+
+    Notes
+    -----
+    A row applies when ``entry_from <= entry_year <= entry_to``, ``year_from <= year <=
+    year_to`` and ``age_from <= age <= age_to`` (an empty bound is open). Rows of one
+    ``scheme`` combine as the scheme's lowest relief raised to its highest floor.
+    """
+    entry_year, year, age, statutory = np.broadcast_arrays(
+        np.asarray(entry_year), np.asarray(year), np.asarray(age),
+        np.asarray(statutory, float))
+    schemes = list(dict.fromkeys(rows["scheme"])) if len(rows) else []
+    shape = statutory.shape
+    relief = np.full((len(schemes),) + shape, np.inf)
+    floor = np.zeros((len(schemes),) + shape)
+    on_gross = np.zeros((len(schemes),) + shape, dtype=bool)
+
+    def within(x, lo, hi):
+        ok = np.ones(shape, dtype=bool)
+        if pd.notna(lo):
+            ok &= x >= lo
+        if pd.notna(hi):
+            ok &= x <= hi
+        return ok
+
+    for r in rows.itertuples():
+        k = schemes.index(r.scheme)
+        ok = (within(entry_year, r.entry_from, r.entry_to) & within(year, r.year_from, r.year_to)
+              & within(age, r.age_from, r.age_to))
+        rate = mech.scheme_tax_rate(statutory, r.rule, float(r.value))
+        if r.rule == "min_profit_rate":
+            floor[k] = np.where(ok, np.maximum(floor[k], rate), floor[k])
+        else:
+            better = ok & (rate < relief[k])
+            relief[k] = np.where(better, rate, relief[k])
+            on_gross[k] = np.where(better, r.rule == "gross_income_rate", on_gross[k])
+    return mech.combine_tax_schemes(statutory, relief, floor, on_gross)
+
+
 @dataclass
 class Processes:
     """The process table (``processes.csv``; every value an assumption, see PROCESSES.md).
@@ -233,6 +300,7 @@ class Processes:
     customer_facing: np.ndarray       # bool
     asset_specificity: np.ndarray     # 0-1 (Williamson 1985)
     ito: np.ndarray                   # bool: IT outsourcing (ITO) rather than BPO
+    nonlabour_share: np.ndarray       # non-labour share of in-house cost (Gartner for IT)
 
     #: Processes counted as IT outsourcing when the published ITO/BPO split (2015) is
     #: compared with the model; all others are business process outsourcing.
@@ -259,6 +327,7 @@ class Processes:
             customer_facing=df["customer_facing"].map(truth).to_numpy(bool),
             asset_specificity=df["asset_specificity"].to_numpy(float),
             ito=df["process"].isin(cls.ITO_PROCESSES).to_numpy(bool),
+            nonlabour_share=df["nonlabour_cost_share"].to_numpy(float),
         )
 
 
@@ -272,6 +341,13 @@ class World:
     Attributes
     ----------
     tax_rate : statutory corporate tax rate, fraction (Tax Foundation 2023 compilation).
+    export_tax_rate : ``[country, entry year, year]`` effective rate on a vendor's export
+        income under the BPO tax regimes of ``tax_regimes.csv`` (statutory where none
+        applies, and everywhere when ``countries.tax_regimes_enabled`` is off); the axes
+        are the year axis, the vendor's age being ``year - entry year + 1``.
+    export_tax_gross : same shape, bool: that rate is levied on gross income.
+    entrant_tax_rate : ``[country, year]`` expected rate of a unit that starts in that
+        year (:func:`mechanisms.entrant_tax_rate`, current law held fixed).
     labour_cost : call-centre-agent base wage, USD/hour (fit to GDP per capita).
     gdp_per_capita : current USD (World Bank WDI NY.GDP.PCAP.CD).
     stability : WGI political stability estimate, about -2.5 to 2.5 (World Bank WGI 2024).
@@ -289,6 +365,9 @@ class World:
     first_year: int
     last_year: int
     tax_rate: np.ndarray
+    export_tax_rate: np.ndarray
+    export_tax_gross: np.ndarray
+    entrant_tax_rate: np.ndarray
     labour_cost: np.ndarray
     gdp_per_capita: np.ndarray
     stability: np.ndarray
@@ -342,6 +421,8 @@ class World:
         for ch in sorted(scenario.countries.tax_rate_changes, key=lambda x: x.year):
             tax[iso.index(ch.iso3), years >= ch.year] = ch.rate
             log.append(f"tax_rate {ch.iso3}: scenario change to {ch.rate} from {ch.year}")
+        export_tax, export_gross, entrant_tax = _effective_tax_tables(
+            iso, years, tax, scenario, log)
 
         # --- GDP per capita (current USD) and its trend after the data
         gdp_df = _read("gdp_per_capita.csv")
@@ -377,12 +458,23 @@ class World:
         for c, mult in scenario.labour.labour_cost_multiplier.items():
             labour[iso.index(c)] *= mult
         log.append("labour_cost: " + fit.summary())
-        extra = scenario.labour.offshore_labour_cost_growth
-        if extra != 0.0:
-            buyers = {c for c, w in scenario.population.buyer_home_weights.items() if w > 0}
-            rows = [i for i, c in enumerate(iso) if c not in buyers]
-            k = np.clip(years - t.start_year, 0, None)
-            labour[rows] *= (1 + extra) ** k[None, :]
+        # wage-convergence levers: every low-cost vendor country, buyer home or not
+        lab = scenario.labour
+        extra, rate = lab.offshore_labour_cost_growth, lab.wage_convergence_rate
+        if extra != 0.0 or rate != 0.0:
+            bw = np.array([scenario.population.buyer_home_weights.get(c, 0.0) for c in iso])
+            low = mech.low_cost_countries(labour[:, t.start_year - first], bw,
+                                          lab.low_cost_threshold)
+            names = ", ".join(iso[i] for i in np.flatnonzero(low))
+            if rate != 0.0:
+                frontier = (labour * bw[:, None]).sum(axis=0) / bw.sum()
+                labour = mech.wage_convergence(labour, frontier, years, t.start_year, rate, low)
+                log.append(f"labour_cost: log gap to the buyer-weighted mean closes at {rate:g}"
+                           f"/yr from {t.start_year} in {names}")
+            if extra != 0.0:
+                labour[low] *= mech.wage_convergence_multiplier(years, t.start_year,
+                                                                extra)[None, :]
+                log.append(f"labour_cost: {extra:+g}/yr from {t.start_year} in {names}")
 
         # --- political stability (WGI estimate)
         pv_df = _read("political_stability.csv")
@@ -437,6 +529,8 @@ class World:
         engpair = (eng[:, None] & eng[None, :]) | np.eye(n, dtype=bool)
 
         return cls(iso3=iso, first_year=int(first), last_year=int(last), tax_rate=tax,
+                   export_tax_rate=export_tax, export_tax_gross=export_gross,
+                   entrant_tax_rate=entrant_tax,
                    labour_cost=labour, gdp_per_capita=gdp, stability=stab,
                    breach_cost_usd_m=breach_cost, breach_hazard_q=hazard_q,
                    third_party_premium=third_party, location=loc, timezone_gap=tzgap,
@@ -444,6 +538,33 @@ class World:
                    subregion=list(countries["subregion"]), labour_fit=fit,
                    processes=Processes.load(scenario.population.processes),
                    fill_log=log)
+
+
+def _effective_tax_tables(iso: list[str], years: np.ndarray, tax: np.ndarray, scenario,
+                          log: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The export and entrant tax tables of :class:`World` (see its attributes)."""
+    n, ny = tax.shape
+    export = np.repeat(tax[:, None, :], ny, axis=1)
+    gross = np.zeros((n, ny, ny), dtype=bool)
+    entrant = tax.copy()
+    if not scenario.countries.tax_regimes_enabled:
+        log.append("tax regimes: off (countries.tax_regimes_enabled = false)")
+        return export, gross, entrant
+    regimes = _read("tax_regimes.csv")
+    e = years[:, None]
+    y = years[None, :]
+    ages = np.arange(1, ENTRANT_TAX_AGES + 1)
+    disc = scenario.vendors.entry_tax_discount_rate
+    for i, c in enumerate(iso):
+        rows = regimes[regimes["iso3"] == c]
+        if len(rows) == 0:
+            continue
+        export[i], gross[i] = tax_regime_rates(rows, tax[i][None, :], e, y, y - e + 1)
+        by_age, _ = tax_regime_rates(rows, tax[i][:, None], years[:, None], years[:, None],
+                                     ages[None, :])
+        entrant[i] = mech.entrant_tax_rate(by_age, disc)
+        log.append(f"tax regimes {c}: {', '.join(dict.fromkeys(rows['scheme']))}")
+    return export, gross, entrant
 
 
 def _log_rules(log: list[str], what: str, iso: str, years: np.ndarray, rule: np.ndarray) -> None:
@@ -475,3 +596,30 @@ def published_market_size() -> pd.DataFrame:
     """
     df = _read("market_size_outsourcing.csv")
     return df[["year", "value_usd_bn", "ito_usd_bn", "bpo_usd_bn", "status"]].copy()
+
+
+def composition_targets(target: str | None = None) -> pd.DataFrame:
+    """Published composition figures set beside the model's outputs (issue #12).
+
+    ``simulation/data/composition_targets.csv`` (sources in ``SOURCES.md``): the ITO/BPO
+    split of contract value (``bpo_share``), survey shares of organisations outsourcing or
+    offshoring a function mapped to the model's processes (``outsourcing_rate``,
+    ``offshoring_rate``), country and region shares of offshore delivery
+    (``location_share``), captive shares (``captive_share``), realised savings
+    (``realised_saving``, ``realised_saving_above_30pct``) and a front-office share
+    (``front_office_share_bpo``). ``value`` is a fraction; ``model_quantity`` says which
+    model output it is compared with (or that it is shown for context only).
+
+    Parameters
+    ----------
+    target : str, optional
+        Keep only the rows of this target.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``target``, ``model_quantity``, ``year`` (float, NaN if undated),
+        ``group``, ``value``, ``series``, ``status``, ``source``, ``note``, ``origin``.
+    """
+    df = _read("composition_targets.csv").copy()
+    return df[df["target"] == target].reset_index(drop=True) if target else df

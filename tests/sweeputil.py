@@ -107,9 +107,7 @@ def fault_env(faults: dict, tmp: Path) -> dict:
     process of the sweep (coordinator, fork server, pool workers); nothing in bposim
     knows about it.
     """
-    d = tmp / "fault"
-    d.mkdir(exist_ok=True)
-    (d / "sitecustomize.py").write_text(f'''
+    return sitecustomize_env(tmp / "fault", f'''
 import os
 from simulation.model import BPOModel
 _FAULTS = {faults!r}
@@ -123,8 +121,15 @@ def _faulty(self):
     return _orig(self)
 BPOModel._advance_quarter = _faulty
 ''')
+
+
+def sitecustomize_env(folder: Path, code: str) -> dict:
+    """Environment whose Python processes run ``code`` at start-up: it is written as
+    ``folder/sitecustomize.py``, and ``folder`` is put first on PYTHONPATH."""
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(code)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(d), str(ROOT)]
+    env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)]
                                         + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
                                            else []))
     return env
@@ -141,3 +146,45 @@ SPEC_18 = SPEC_24.replace('name = "two_by_three"', 'name = "three_by_three"').re
     "end_year = 2004", "end_year = 2010").replace("values = [0.01, 0.05]",
                                                   "values = [0.01, 0.03, 0.05]").replace(
     "replications = 4", "replications = 2")
+
+
+def signal_at_rename_env(tmp: Path, name: str, how: str) -> dict:
+    """Environment whose bposim process signals itself when it renames a file or folder
+    into place as ``name`` (``os.replace(src, .../name)``), the commit of a write.
+
+    ``how``: ``"kill"`` sends SIGKILL just before the rename (it never happens);
+    ``"interrupt"`` sends SIGINT just after it (Ctrl-C landing on the rename). Only the
+    first such rename is hit. A ``sitecustomize.py`` on PYTHONPATH patches ``os.replace``.
+    """
+    return sitecustomize_env(tmp / f"signal-{how}", f'''
+import os
+import signal
+_orig = os.replace
+_hit = []
+def _replace(src, dst, *args, **kw):
+    first = os.path.basename(os.fspath(dst)) == {name!r} and not _hit
+    if first:
+        _hit.append(1)
+    if first and {how!r} == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    result = _orig(src, dst, *args, **kw)
+    if first and {how!r} == "interrupt":
+        os.kill(os.getpid(), signal.SIGINT)
+    return result
+os.replace = _replace
+''')
+
+
+def slow_env(tmp: Path, seconds_per_quarter: float) -> dict:
+    """Environment whose model sleeps ``seconds_per_quarter`` in every quarter (so that a
+    test can act while a run is in progress). A ``sitecustomize.py`` on PYTHONPATH patches
+    ``BPOModel._advance_quarter`` in every process of the command."""
+    return sitecustomize_env(tmp / "slow", f'''
+import time
+from simulation.model import BPOModel
+_orig = BPOModel._advance_quarter
+def _slow(self):
+    time.sleep({seconds_per_quarter!r})
+    return _orig(self)
+BPOModel._advance_quarter = _slow
+''')

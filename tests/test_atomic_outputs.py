@@ -10,6 +10,7 @@ import pytest
 
 from conftest import bposim_exe, run_cli
 from simulation.atomic import COMPLETE_MARKER
+from simulation.output import RESULTS_FORMAT_VERSION
 from simulation.results import ResultsError, load_run
 
 LONG = ["run", "--firms", "3000", "--end-year", "2290", "--quiet"]
@@ -42,6 +43,7 @@ def test_interrupted_run_leaves_nothing(tmp_path, sig):
     assert "Traceback" not in err
     assert not out.exists()
     assert not list(tmp_path.glob(".run.tmp-*"))
+    assert not (tmp_path / ".run.lock").exists()
 
 
 def test_killed_run_leaves_nothing_that_looks_complete(tmp_path):
@@ -61,6 +63,7 @@ def test_killed_run_leaves_nothing_that_looks_complete(tmp_path):
     q = run_cli(["run", "--firms", "30", "--end-year", "2002", "--quiet", "--out", out])
     assert q.returncode == 0, q.stderr
     assert load_run(out).annual["year"].max() == 2002
+    assert [x.name for x in tmp_path.iterdir()] == ["run"]  # its leftovers are removed
 
 
 def test_second_writer_to_the_same_folder_refuses(tmp_path):
@@ -89,7 +92,8 @@ def finished(tmp_path_factory):
 def test_load_run(finished):
     r = load_run(finished)
     assert list(r.annual["year"]) == [2000, 2001, 2002, 2003]
-    assert r.manifest["results_format_version"] == 1
+    assert r.manifest["results_format_version"] == RESULTS_FORMAT_VERSION == 2
+    assert {"home_iso3", "vendor_iso3", "process_group"} <= set(r.flows_bilateral.columns)
 
 
 def test_results_from_another_format_version_fail_naming_it(finished, tmp_path):
@@ -112,3 +116,40 @@ def test_damaged_table_fails_with_one_line(finished, tmp_path):
     with pytest.raises(ResultsError) as err:
         load_run(bad)
     assert "\n" not in str(err.value) and "cannot read" in str(err.value)
+
+
+# ---------------------------------------------- signals landing on the final rename
+SMALL = ["run", "--firms", "30", "--end-year", "2002", "--quiet"]
+
+
+def test_ctrl_c_on_the_final_rename_keeps_the_complete_folder(tmp_path):
+    """SIGINT right after the rename: reported as kept (not "no partial output"), no lock
+    file left, and the folder is a complete result."""
+    from sweeputil import run_cli_env, signal_at_rename_env
+
+    out = tmp_path / "run"
+    p = run_cli_env(SMALL + ["--out", out], signal_at_rename_env(tmp_path, "run",
+                                                                 "interrupt"))
+    assert p.returncode == 130, p.stderr
+    assert p.stderr.strip().splitlines() == [
+        f"bposim: interrupted; the results in {out} are complete and kept"], p.stderr
+    assert load_run(out).annual["year"].max() == 2002
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["run", "signal-interrupt"]
+
+
+def test_kill_9_on_the_final_rename_leaves_nothing_that_looks_complete(tmp_path):
+    from simulation.atomic import is_complete
+    from sweeputil import run_cli_env, signal_at_rename_env
+
+    out = tmp_path / "run"
+    p = run_cli_env(SMALL + ["--out", out], signal_at_rename_env(tmp_path, "run", "kill"))
+    assert p.returncode == -signal.SIGKILL
+    (left,) = tmp_path.glob(".run.tmp-*")
+    assert (left / COMPLETE_MARKER).exists()  # killed after its marker was written
+    assert not is_complete(left)
+    with pytest.raises(ResultsError, match="incomplete"):
+        load_run(left)
+    # the next run into the same folder removes what the killed one left
+    q = run_cli(SMALL + ["--out", out])
+    assert q.returncode == 0, q.stderr
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["run", "signal-kill"]

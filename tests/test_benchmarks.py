@@ -43,12 +43,10 @@ def test_scaling_benchmark_runs_a_size_in_a_child(capsys):
     assert re.search(r"^ +200 +[\d.]+ +[\d.]+s +[\d,]+MB", out, re.M), out
 
 
-def test_scaled_market_keeps_the_default_vendor_ratio():
+def test_benchmark_market_keeps_the_default_vendor_ratio():
     """The benchmark market of any size has 300 vendors per 2,000 firms (the model's own
     vendor sampling)."""
-    from _common import scaled_market
+    from _common import benchmark_model
 
-    from simulation.model import BPOModel
-    assert scaled_market(2000) == dict(n_firms=2000)
-    m = BPOModel(rng=1, spinup_years=0, end_year=2000, **scaled_market(20_000))
+    m = benchmark_model(20_000, 1, spinup_years=0, end_year=2000)
     assert m.vendors.n == 3000

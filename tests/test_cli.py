@@ -3,15 +3,18 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import run_cli
-from simulation.collector import OUTPUT_COLUMNS
+from simulation.collector import (BILATERAL_COLUMNS, OUTPUT_COLUMNS,
+                                  PROCESS_GROUP_NAMES)
 from simulation.config import (DEFAULT_SCENARIO, load_scenario, render_default_toml)
 
 FILES = ["quarterly.csv", "annual.csv", "quarterly.parquet", "annual.parquet",
-         "acv_by_country.csv", "config.toml", "manifest.json", "market_size.png", "COMPLETE"]
+         "acv_by_country.csv", "flows_bilateral.csv", "config.toml", "manifest.json",
+         "market_size.png", "COMPLETE"]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,12 @@ def test_run_writes_every_file_and_column(run_dir):
     assert a["year"].min() == 2000 and a["year"].max() == 2030
     c = pd.read_csv(run_dir / "acv_by_country.csv")
     assert list(c.columns) == ["year", "vendor_iso3", "acv_usd_bn"]
+    f = pd.read_csv(run_dir / "flows_bilateral.csv")
+    assert list(f.columns) == list(BILATERAL_COLUMNS)
+    assert set(f["process_group"]) <= set(PROCESS_GROUP_NAMES)
+    # the bilateral table adds up to the market: ACV by year equals the annual ACV
+    tot = f.groupby("year")["acv_usd_bn"].sum().reindex(a["year"], fill_value=0.0)
+    assert np.allclose(tot.to_numpy(), a["market_acv_usd_bn"].to_numpy(), rtol=1e-9, atol=1e-12)
     m = json.loads((run_dir / "manifest.json").read_text())
     for key in ("package_version", "git_revision", "seed", "config_hash", "started_utc",
                 "finished_utc", "runtime_s"):

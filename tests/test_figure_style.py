@@ -39,8 +39,15 @@ def _all_figures(small_run):
                         "n": 3})
     arm = runs[["year", "v"]].rename(columns={"v": "value"})
     panel = figures.ReplicationPanel("t", ["a", "b"], np.array([[1.0, 2.0], [1.5, 2.5]]), "y")
+    drivers = pd.DataFrame({"driver": ["coordination cost", "India's tax rate"],
+                            "kind": ["elasticity", "semi-elasticity"],
+                            "volume": [-0.5, 0.1], "volume_lo": [-0.7, -0.1],
+                            "volume_hi": [-0.3, 0.3], "value": [0.2, 0.0],
+                            "value_lo": [0.0, -0.2], "value_hi": [0.4, 0.2]})
+    reproduction = _reproduction_figures(annual, n)
     return {
         **plotting.run_figures(annual, small_run.acv_by_country(), n),
+        **reproduction,
         "office": plotting.office_shares_figure(annual),
         "flows": plotting.flow_matrix_figure(acv_flow_matrix(small_run)),
         "baseline": plotting.baseline_difference_figure(
@@ -57,7 +64,31 @@ def _all_figures(small_run):
             np.array([2.0, 2.0, 2.3])),
         "growth": figures.growth_figure(band.assign(median=[0.1, 0.2, 0.1])),
         "counterfactual": figures.counterfactual_figure(band, band, share, 2018, band),
+        "sensitivity_all_methods": figures.sensitivity_figure(pd.concat([idx, *(
+            idx[idx["index"] == "mu_star"].assign(method=m, index=i) for m, i in (
+                ("pawn", "median"), ("extra_trees", "feature_score")))]), "o"),
+        "drivers": figures.elasticity_figure(drivers),
     }
+
+
+def _reproduction_figures(annual, n_firms):
+    """Every figure of ``bposim reproduce`` (composition overlays and figures 7-8 too) from
+    two tiny replicated runs."""
+    from experiments import composition, reproduce
+
+    comp = pd.DataFrame(
+        [(y, q, g, 0.3) for y in (2000, 2001, 2002)
+         for q, g in (("location_share", "IND"), ("front_office_share_bpo", ""),
+                      ("outsourcing_rate", "payroll"), ("outsourcing_rate", "accounting"))],
+        columns=list(composition.COLUMNS))
+    two = lambda t: pd.concat([t.assign(replication=r) for r in (0, 1)],  # noqa: E731
+                              ignore_index=True)
+    rep = reproduce.Replicated(
+        annual=two(annual), acv_by_country=two(pd.DataFrame(
+            {"year": annual["year"], "vendor_iso3": "USA", "acv_usd_bn": 1.0})),
+        n_firms=n_firms, composition=two(comp))
+    figs = reproduce.reproduction_figures(rep, rep)
+    return {f"reproduce_{name}": fig for name, (fig, _) in figs.items()}
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +174,8 @@ def test_run_figure_format_pdf_svg_writes_pdf_and_svg(tmp_path):
 
 @pytest.mark.parametrize("command", [["run"], ["reproduce"], ["validate", "--quick"],
                                      ["sweep", "x.toml"], ["sensitivity", "x.toml"],
-                                     ["compare", "a", "b", "--out", "o"], ["plot", "."]])
+                                     ["compare", "a", "b", "--out", "o"], ["plot", "."],
+                                     ["discover", ".", "--output", "o", "--where", "> 1"]])
 def test_every_command_that_writes_figures_takes_figure_format(command):
     p = run_cli([*command, "--figure-format", "png,tiff"])
     assert p.returncode == 2 and p.stderr.count("\n") == 1

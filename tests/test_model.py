@@ -67,8 +67,16 @@ def test_invariants_every_step():
         np.testing.assert_allclose(a[list(group)].sum(axis=1), 1.0)
 
 
-def test_share_captive_zero_when_captives_off(small_run):
-    assert (small_run.annual()["share_captive"] == 0).all()
+def test_share_captive_zero_when_captives_off():
+    m = BPOModel(n_firms=100, rng=5, end_year=2005, captives_enabled=False)
+    m.run()
+    assert (m.annual()["share_captive"] == 0).all()
+
+
+def test_share_captive_positive_when_captives_on(small_run):
+    """Captive centres are on by default (issue #12)."""
+    assert small_run.scenario_config.captives.captives_enabled
+    assert (small_run.annual()["share_captive"].iloc[-5:] > 0).all()
 
 
 def test_populations_give_views_of_one_agent_and_register_no_mesa_agents(small_run):

@@ -9,6 +9,9 @@ from nbclient import NotebookClient
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Figures each notebook shows (its rendered copy in docs/notebooks/ holds them all).
+RENDERED_FIGURES = {"01_quickstart": 6, "02_parameter_sweep": 6,
+                    "03_reproduce_market_growth": 8, "04_when_does_reshoring_happen": 3}
 
 
 def test_there_are_notebooks():
@@ -42,7 +45,8 @@ def test_notebook_has_a_rendered_copy_with_its_outputs_in_docs(path):
         else:  # the markdown cells, up to a rendering detail
             assert src.splitlines()[0] in text
     images = re.findall(r"!\[png\]\(([^)]+)\)", text)
-    assert len(images) >= 6 and all((md.parent / i).is_file() for i in images)
+    assert len(images) >= RENDERED_FIGURES[path.stem]
+    assert all((md.parent / i).is_file() for i in images)
     assert "## Conclusion" in text
 
 
@@ -79,7 +83,9 @@ def test_reproduce_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "120 firms, 2 replications" in text and "MAPE" in text
     assert "runs: 4/4 runs (100 %)" in text  # progress shown
-    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 6
+    # every figure of `bposim reproduce` (8 since issue #12 added the BPO share and the
+    # outsourcing rate by process)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 8
 
 
 def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
@@ -109,3 +115,28 @@ def test_parameter_sweep_runs_top_to_bottom(tmp_path, monkeypatch):
     saved = sorted(p.name for p in tmp_path.glob("sweep_*.png"))
     assert saved == sorted(f"sweep_{n}.png" for n in names)
     assert all((tmp_path / n).read_bytes()[:4] == b"\x89PNG" for n in saved)
+
+
+def test_reshoring_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
+    sizes = {"BPOSIM_NB_FIRMS": "40", "BPOSIM_NB_SCENARIOS": "6",
+             "BPOSIM_NB_REPLICATIONS": "1", "BPOSIM_NB_END_YEAR": "2010"}
+    for k, v in sizes.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("BPOSIM_NB_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("BPOSIM_NB_FIGDIR", str(tmp_path))
+    nb = _run(ROOT / "notebooks" / "04_when_does_reshoring_happen.ipynb", tmp_path)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "40 firms per run, 2000-2010; 3 policies x 6 scenarios" in text
+    assert "18 runs planned; stored 18: 18 ok" in text
+    assert "outcome of interest: n_reshored >" in text and "PRIM box 1: coverage" in text
+    assert "Reshoring is frequent" in text and "by US tax rate" in text
+    assert "The strongest driver by feature score" in text
+    out = tmp_path / "out"
+    assert (out / "discovery-40f-6s-1r-2010" / "boxes.csv").is_file()
+    assert (out / "sensitivity-40f-6s-1r-2010" / "indices.csv").is_file()
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 3
+    saved = sorted(p.name for p in tmp_path.glob("reshoring_*.png"))
+    assert saved == ["reshoring_feature_scores.png", "reshoring_prim_box1_limits.png",
+                     "reshoring_prim_box1_tradeoff.png"]

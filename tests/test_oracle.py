@@ -49,7 +49,7 @@ def test_model_and_agent_by_agent_oracle_are_bit_identical(seed, captives):
 
 def test_oracle_identical_when_capacity_is_scarce():
     """Small vendors: many requests rejected by the first-come capacity rule."""
-    a, b = _run_both(5, n_firms=200, end_year=2003, spinup_years=4,
+    a, b = _run_both(5, n_firms=200, end_year=2005, spinup_years=4,
                      initial_capacity_fte_median=20.0, captives_enabled=True)
     pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)
     sb = _state(b)

@@ -55,8 +55,11 @@ def test_sobol_writes_indices_table_and_charts(sobol_run, capsys):
     assert list(idx.columns) == list(INDEX_COLUMNS)
     assert len(load_sweep(out).runs) == 4 * (2 + 2) * 2  # N (D + 2) points x 2 replications
     for output in ("market_acv_usd_bn", "share_offshore"):
-        sub = idx[idx["output"] == output]
+        sub = idx[(idx["output"] == output) & (idx["method"] == "sobol")]
         assert sorted(sub["index"]) == ["S1", "S1", "ST", "ST"]
+        scores = idx[(idx["output"] == output) & (idx["method"] == "extra_trees")]
+        assert set(scores["parameter"]) == set(sub["parameter"])
+        assert scores["value"].sum() == pytest.approx(1.0) and scores["conf"].isna().all()
         assert set(sub["parameter"]) == {"review_hazard", "breach_hazard_scale"}
         assert (sub["conf"] > 0).all()
         np.testing.assert_allclose(sub["ci_high"] - sub["ci_low"], 2 * sub["conf"])
@@ -138,7 +141,7 @@ def test_morris_cli_and_chart(tmp_path, capsys):
     assert "levels = 3 is odd" in cap.err and "trajectories = 2 is below 10" in cap.err
     assert "mu_star" in cap.out
     idx = pd.read_csv(out / "sensitivity" / "indices.csv")
-    assert set(idx["index"]) == {"mu_star", "mu", "sigma"}
+    assert set(idx.loc[idx["method"] == "morris", "index"]) == {"mu_star", "mu", "sigma"}
     assert (out / "sensitivity" / "share_offshore.png").is_file()
 
 
@@ -157,9 +160,13 @@ def test_sample_size_guidance(tmp_path, design, needles):
     assert bool(w) == bool(needles)
 
 
-def test_sensitivity_needs_sobol_or_morris(tmp_path, capsys):
+def test_lhs_spec_is_analysed_with_given_data_methods(tmp_path, capsys):
     spec = _spec(tmp_path, "kind = 'lhs'\nsamples = 4")
-    assert main(["sensitivity", str(spec), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert "needs a 'sobol' or 'morris' design" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "o").exists()
+    out = tmp_path / "o"
+    assert main(["sensitivity", str(spec), "--out", str(out), "--executor", "in-process",
+                 "--quiet"]) == 0
+    idx = pd.read_csv(out / "sensitivity" / "indices.csv")
+    assert set(idx["method"]) == {"extra_trees"}  # too few points for RBD-FAST and PAWN
+    warnings = (out / "sensitivity" / "warnings.txt").read_text()
+    assert "given-data indices (RBD-FAST, PAWN) skipped: they need at least 50" in warnings
+    assert "design.samples = 4 is below 100" in capsys.readouterr().err

@@ -157,7 +157,8 @@ range = [0.5, 2.0]
                  "--figure-format", "pdf"])
     assert p.returncode == 0, p.stderr
     idx = pd.read_csv(tmp_path / "m" / "sensitivity" / "indices.csv")
-    assert set(idx["index"]) == {"mu_star", "mu", "sigma"}
+    # Morris indices, plus the extra-trees feature scores every design gets (issue #17)
+    assert set(idx["index"]) == {"mu_star", "mu", "sigma", "feature_score"}
     assert (tmp_path / "m" / "sensitivity" / "share_offshore.pdf").read_bytes()[:4] == b"%PDF"
     assert (tmp_path / "m" / "figures" / "fan_share_offshore.pdf").is_file()
     assert grid_axes(load_sweep(tmp_path / "m")) is None  # not a grid: no heat map

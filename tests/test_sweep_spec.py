@@ -96,7 +96,7 @@ BAD = {
                          "bounded"),
     "unknown output": ("outputs = ['market_size']\n", "outputs: unknown column"),
     "negative timeout": ("timeout_s = -1\n", "timeout_s"),
-    "missing base file": ("[base]\nscenario = 'nope.toml'\n", "base.scenario: no such file"),
+    "missing base file": ("[base]\nscenario = 'nope.toml'\n", "nope.toml: no such file"),
     "bad base override": ("[base.overrides]\nn_firms = 0\n", "population.n_firms"),
     "not toml": ("seed = = 3\n", "invalid TOML"),
     "sensitivity output not kept": ("outputs = ['n_vendors']\n[sensitivity]\n"

@@ -10,7 +10,6 @@ from experiments.runner import SweepOptions
 from experiments.sensitivity import INDEX_COLUMNS, run_sensitivity
 from experiments.storage import load_sweep
 from experiments.tables import annual_by_run
-from simulation.config import ConfigError
 from sweeputil import FAST_BASE, in_process_sweep, write
 
 GRID = f"""
@@ -117,7 +116,8 @@ def test_run_sensitivity_runs_analyses_and_writes(tmp_path, capsys):
                                              quiet=True))
     assert res.outcome.exit_status == 0 and res.outcome.ok == 2 * (2 + 1)
     assert list(res.indices.columns) == list(INDEX_COLUMNS)
-    assert set(res.indices["index"]) == {"mu_star", "mu", "sigma"}
+    assert set(res.indices["index"]) == {"mu_star", "mu", "sigma", "feature_score"}
+    assert set(res.indices["method"]) == {"morris", "extra_trees"}
     stored = pd.read_csv(tmp_path / "out" / "sensitivity" / "indices.csv")
     pd.testing.assert_frame_equal(stored[["output", "index", "parameter", "value"]],
                                   res.indices[["output", "index", "parameter", "value"]])
@@ -126,9 +126,12 @@ def test_run_sensitivity_runs_analyses_and_writes(tmp_path, capsys):
     assert "trajectories = 2 is below 10" in capsys.readouterr().err
 
 
-def test_run_sensitivity_needs_a_sobol_or_morris_design(tmp_path):
+def test_run_sensitivity_of_a_grid_gives_feature_scores(tmp_path):
     spec = write(tmp_path / "g.toml", GRID)
-    with pytest.raises(ConfigError, match="needs a 'sobol' or 'morris' design, got "
-                                          "'factorial'"):
-        run_sensitivity(spec, SweepOptions(out=tmp_path / "out", executor="in-process"))
-    assert not (tmp_path / "out").exists()  # nothing written
+    res = run_sensitivity(spec, SweepOptions(out=tmp_path / "out", executor="in-process",
+                                             quiet=True))
+    assert res.outcome.exit_status == 0
+    assert set(res.indices["method"]) == {"extra_trees"}
+    sums = res.indices.groupby("output")["value"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    assert (tmp_path / "out" / "sensitivity" / "indices.csv").is_file()

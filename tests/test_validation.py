@@ -14,7 +14,10 @@ Each claim has one expectation, taken from the full-size reference report
   interval must reach the predicted side);
 * ``FAIL`` - the model fails the claim (diagnosis in docs/validation.md): the assertion is
   ``xfail(strict=True)``, so a model change that makes it pass shows up as a test failure
-  and this table (and the docs) must be updated.
+  and this table (and the docs) must be updated;
+* ``QUICK`` - the model fails the claim at full size, but it holds at the quick size, whose
+  market has abundant vendors (the known cause of the failure is vendor capacity,
+  docs/validation.md): asserted as ``PASS``.
 """
 
 import json
@@ -34,12 +37,12 @@ from experiments.validation.report import run_checks
 from experiments.validation.statistics import Claim, Estimate
 from simulation.model import BPOModel
 
-PASS, WEAK, FAIL = "pass", "weak", "fail"
+PASS, WEAK, FAIL, QUICK = "pass", "weak", "fail", "quick"
 
 EXPECTED = {
     "sorting": {
         "firms: domestic outsourcing > in-house only": FAIL,
-        "firms: offshore outsourcing > domestic outsourcing": FAIL,
+        "firms: offshore outsourcing > domestic outsourcing": WEAK,
         "firms: captive > offshore outsourcing": PASS,
         "firms: share offshoring rises with productivity": WEAK,
         "pairs: onshore vendor > in-house": FAIL,
@@ -47,7 +50,7 @@ EXPECTED = {
         "pairs: captive centre > foreign vendor": PASS,
         "pairs, fixed cost captive > outsourcing: captive more productive": PASS,
         "pairs, reversed fixed costs: foreign vendor more productive (Defever & Toubal 2013)":
-            PASS,
+            WEAK,  # since issue #12 merged: +0.125 [-0.020, +0.271] at the quick size
     },
     "coordination": {
         "lower coordination index: offshored first and more": PASS,
@@ -55,24 +58,32 @@ EXPECTED = {
         "wider wage gap raises the offshored share": PASS,
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": FAIL,
+        "more dispersion raises the share of pairs offshored": FAIL,  # captives on: full size
+        # +0.0018 [-0.0028, +0.0065], quick size not resolved either
         "more dispersion raises the share of firms offshoring": FAIL,
     },
     "fixed_costs": {
-        "higher fixed cost concentrates offshoring among the largest firms": PASS,
+        "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # captives
+        # on (issue #12): full size +0.0035 [+0.0020, +0.0050]
     },
     "specificity": {
         "higher asset specificity lowers outsourcing": PASS,
     },
     "tax": {
-        "lower tax in a vendor country raises its share of work": FAIL,
-        "lower tax in a vendor country raises its share of value": FAIL,
-        "lower home-country tax reduces captive use": PASS,
+        "lower tax in a vendor country raises its share of work": PASS,
+        "lower tax in a vendor country raises its share of value": WEAK,
+        "lower home-country tax reduces captive use": WEAK,
     },
     "breach": {
         "offshore breach risk cuts offshoring of data-sensitive processes more": PASS,
         "more breaches raise early terminations": PASS,
         "more breaches raise back-sourcing": PASS,
+    },
+    "drivers": {
+        "higher coordination cost lowers outsourced volume": PASS,
+        "higher breach hazard lowers outsourced volume": WEAK,
+        "higher backlash lowers outsourced volume": WEAK,
+        "higher hidden costs lowers outsourced volume": WEAK,
     },
 }
 CASES = [(k, text, exp) for k, claims in EXPECTED.items() for text, exp in claims.items()]
@@ -176,7 +187,8 @@ def test_sourcing_status_combines_mode_and_location(small_run):
     assert ((st == R.INHOUSE) == (f.mode == MODE_INHOUSE)).all()
     v = f.mode == MODE_VENDOR
     assert (st[v] == R.VENDOR_ONSHORE + loc[v]).all()
-    assert not (f.mode == MODE_CAPTIVE).any()  # captives are off by default
+    cap = f.mode == MODE_CAPTIVE  # captives are on by default since issue #12
+    assert cap.any() and (st[cap] == R.CAPTIVE_NEARSHORE + loc[cap] - R.NEARSHORE).all()
     assert (R.is_offshored(st) == (f.country != f.pair_home)).all()
 
 
@@ -213,7 +225,7 @@ def test_records_are_the_same_in_process_and_on_a_pool():
     here = R.Replications(size)
     with make_executor("pool", workers=2) as ex:
         pool = R.Replications(size, executor=ex)
-        for flat in ({}, {"captives_enabled": True}):
+        for flat in ({}, {"captives_enabled": False}):
             _same_records(here.arm(**flat), pool.arm(**flat))
     assert here.n_runs == pool.n_runs == 6
 

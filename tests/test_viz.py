@@ -282,7 +282,7 @@ def test_viz_command_serves_on_loopback_by_default():
 
 @pytest.mark.parametrize("args, msg", [
     (["--port", "70000"], "--port: must be in 0-65535"),
-    (["--config", "/nonexistent/s.toml"], "cannot read"),
+    (["--config", "/nonexistent/s.toml"], "/nonexistent/s.toml: no such file"),
 ])
 def test_viz_command_rejects_bad_input_in_one_line(args, msg):
     p = run_cli(["viz", *args], timeout=60)

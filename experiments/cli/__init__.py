@@ -3,11 +3,13 @@
 
 One module per group of subcommands, each listing its :class:`~experiments.cli.common.
 Command` objects in ``COMMANDS``: :mod:`.run` (``run``), :mod:`.config` (``config``,
-``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.plot` (``plot``), :mod:`.compare`
-(``compare``),
-:mod:`.calibrate` (``calibrate``, ``reproduce``), :mod:`.validate` (``validate``) and
-:mod:`.viz` (``viz``). Every user error ends with one line ``bposim: error: ...`` on
-stderr and exit status 2; no traceback and no output folder is left behind.
+``data``), :mod:`.sweep` (``sweep``, ``sensitivity``), :mod:`.plot` (``plot``),
+:mod:`.compare` (``compare``), :mod:`.calibrate` (``calibrate``, ``reproduce``),
+:mod:`.validate` (``validate``), :mod:`.explore` (``discover``) and :mod:`.viz` (``viz``).
+Every user error, and every fault of the machine (no space, no permission, a damaged
+folder), ends with one line ``bposim: error: ...`` on stderr (escaped and trimmed by
+:func:`simulation.messages.one_line`) and exit status 2; no traceback and no output folder
+is left behind (see ``docs/robustness.md``).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments.cli import calibrate, compare, config, plot, run, sweep, validate, viz
+from experiments.cli import (calibrate, compare, config, explore, plot, run, sweep, validate,
+                             viz)
 from experiments.cli.common import EXIT_USAGE, Command, UsageError
 
 #: The command modules, in the order of ``bposim --help``.
-GROUPS = (run, config, sweep, plot, compare, calibrate, validate, viz)
+GROUPS = (run, config, sweep, explore, plot, compare, calibrate, validate, viz)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,6 +73,8 @@ def _main(argv: list[str] | None) -> int:
     from experiments.executors import ExecutorError
     from simulation.atomic import OutputExistsError
     from simulation.config import ConfigError
+    from simulation.faults import EnvironmentFault, classify
+    from simulation.messages import one_line
 
     parser = build_parser()
     try:
@@ -78,12 +83,18 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help()
             return EXIT_USAGE
         return commands()[args.command].handler(args) or 0
-    except (UsageError, ConfigError, OutputExistsError, ExecutorError) as err:
-        msg = " ".join(str(err).split())
-        print(f"bposim: error: {msg}", file=sys.stderr)
+    except (UsageError, ConfigError, OutputExistsError, ExecutorError,
+            EnvironmentFault) as err:
+        print(f"bposim: error: {one_line(err)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("bposim: interrupted; no partial output was kept", file=sys.stderr)
+    except OSError as err:  # a fault of the machine outside a command's own folders
+        if err.errno is None:
+            raise
+        print(f"bposim: error: {one_line(classify(err))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as err:  # err names the output if it was complete
+        print(f"bposim: interrupted; {one_line(err) or 'no partial output was kept'}",
+              file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `bposim data | head`
         sys.stderr.close()

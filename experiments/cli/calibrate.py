@@ -5,7 +5,6 @@ reproduce`` (the market-growth figures of the calibrated model); see
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -87,6 +86,7 @@ def cmd_reproduce(args) -> int:
     from experiments.calibration import SHIPPED_RESULT, calibrated_scenario
     from experiments.reproduce import reproduce
     from experiments.samples import small_sample_warning
+    from simulation.inputs import read_json
     from simulation.output import next_free_dir
 
     formats = figure_formats(args)
@@ -98,8 +98,11 @@ def cmd_reproduce(args) -> int:
     scenario = calibrated_scenario(args.calibration, **flat)
     calib = None
     src = (args.calibration.parent / "calibration.json") if args.calibration else SHIPPED_RESULT
-    if src.is_file():
-        calib = json.loads(src.read_text(encoding="utf-8"))
+    if src.exists():
+        calib = read_json(src, "calibration result (calibration.json)")
+        if not isinstance(calib, dict):
+            raise UsageError(f"{src}: not a calibration result (a JSON object written by "
+                             "bposim calibrate)")
     out = args.out or next_free_dir(
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:

@@ -1,9 +1,11 @@
-"""``bposim sweep`` (run or resume a parameter sweep) and ``bposim sensitivity`` (Sobol or
-Morris indices of a sweep); see ``docs/sweeps.md``."""
+"""``bposim sweep`` (run or resume a parameter sweep) and ``bposim sensitivity`` (the
+sensitivity indices of a sweep spec, run first, or of a finished sweep folder); see
+``docs/sweeps.md`` and ``docs/exploratory.md``."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -11,11 +13,12 @@ from experiments.cli.common import (Command, UsageError, add_executor_args,
                                     add_figure_format_arg, figure_formats, written)
 
 
-def _sweep_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", type=Path, metavar="SPEC", help="sweep spec (TOML); see "
-                   "docs/sweeps.md and experiments/sweeps/")
+def _sweep_args(p: argparse.ArgumentParser, metavar: str = "SPEC",
+                spec_help: str = "sweep spec (TOML); see docs/sweeps.md and "
+                "experiments/sweeps/", out_help: str = "") -> None:
+    p.add_argument("spec", type=Path, metavar=metavar, help=spec_help)
     p.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default "
-                   "results/sweep-NAME); an existing one is resumed")
+                   "results/sweep-NAME); an existing one is resumed" + out_help)
     add_executor_args(p)
     p.add_argument("--start-method", choices=("forkserver", "spawn", "fork"),
                    help="multiprocessing start method of the pool (default forkserver)")
@@ -27,6 +30,9 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
                    "changed (runs it no longer defines are re-run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary (for "
                    "batch jobs); failures still go to stderr and the exit status")
+    p.add_argument("--allow-large", action="store_true", help="plan a sweep of more runs "
+                   "(design points x replications) than the limit in docs/sweeps.md (the "
+                   "plan is held in memory, about 20 kB a design point)")
     add_figure_format_arg(p)
 
 
@@ -36,7 +42,8 @@ def _options(args):
     return SweepOptions(out=args.out, executor=args.executor, workers=args.workers,
                         scheduler=args.scheduler, dask_local=args.dask_local,
                         start_method=args.start_method, chunk_size=args.chunk_size,
-                        retry_failed=args.retry_failed, force=args.force, quiet=args.quiet)
+                        retry_failed=args.retry_failed, force=args.force, quiet=args.quiet,
+                        allow_large=args.allow_large)
 
 
 def _run(args, loaded):
@@ -76,12 +83,20 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    """Run a Sobol or Morris design as a sweep and write its sensitivity indices."""
+    """Run a spec as a sweep, or take a finished sweep folder, and write its sensitivity
+    indices (the methods of its design)."""
     from experiments.runner import SweepError
-    from experiments.sensitivity import format_table, run_sensitivity
+    from experiments.sensitivity import analyze_folder, format_table, run_sensitivity
     from experiments.spec import load_spec
 
-    figure_formats(args)  # a bad --figure-format stops before any run
+    formats = figure_formats(args)  # a bad --figure-format stops before any run
+    if args.spec.is_dir():
+        result = analyze_folder(args.spec, args.out, formats=formats)
+        if not args.quiet:
+            print(format_table(result.indices))
+            print(f"sensitivity indices: {result.paths[0]} (+ .parquet, one chart per "
+                  "output)")
+        return 0
     try:
         result = run_sensitivity(load_spec(args.spec), _options(args))
     except SweepError as err:
@@ -100,6 +115,12 @@ def cmd_sensitivity(args) -> int:
 COMMANDS = (
     Command("sweep", "run or resume a parameter sweep (resumable, failures kept as data)",
             cmd_sweep, _sweep_args),
-    Command("sensitivity", "Sobol or Morris sensitivity analysis of a sweep spec (SALib)",
-            cmd_sensitivity, _sweep_args),
+    Command("sensitivity", "sensitivity analysis of a sweep spec or a finished sweep folder "
+            "(Sobol, Morris, RBD-FAST, PAWN, extra-trees feature scores)", cmd_sensitivity,
+            functools.partial(
+                _sweep_args, metavar="SPEC|SWEEP_DIR",
+                spec_help="a sweep spec (TOML), run as a sweep and then analysed, or a "
+                "finished sweep folder, analysed as it is",
+                out_help="; with a SWEEP_DIR: the folder of the results (default "
+                "SWEEP_DIR/sensitivity)")),
 )
