@@ -420,8 +420,9 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         cs = np.where(valid, cand, 0)
         loc = w.location[rv.home, cs]
         off = loc == OFFSHORE
-        base = rv.hours * (w.labour_cost[cs, yi] + mech.nonlabour_cost(
-            w.labour_cost[rv.home, yi], nl_share)) * wm * c2w * sc.captives.captive_efficiency
+        base = rv.hours * mech.captive_input_cost(
+            w.labour_cost[cs, yi], w.labour_cost[rv.home, yi], sc.labour.onsite_delivery_share,
+            nl_share) * wm * c2w * sc.captives.captive_efficiency
         saving = mech.captive_tax_saving(base, w.tax_rate[rv.home, yi],
                                          w.entrant_tax_rate[cs, yi],
                                          sc.captives.transfer_pricing_margin)

@@ -37,6 +37,46 @@ def test_delivery_mix_broadcasts_reviews_by_options():
     assert np.allclose(out[:, 0], 2.0) and np.allclose(out[:, 1:], 6.0)
 
 
+def test_captive_delivers_the_vendors_cross_border_mix():
+    """A captive centre pays onsite effort at home-country cost like a cross-border vendor
+    (issue #12: before, it delivered everything at host cost and was cheapest exactly
+    where labour is most of the cost, the BPO processes)."""
+    host, home, nl = 1.86, 15.5, np.array([0.05, 0.3])
+    cap = mech.captive_input_cost(host, home, 0.26, nl)
+    assert np.allclose(cap, mech.vendor_input_cost(host, home, 0.26, True, nl))
+    assert (cap > host + mech.nonlabour_cost(home, nl)).all()
+    # the onsite share raises a labour-heavy (BPO-like) process's captive cost more,
+    # relative to its all-offshore cost, than an IT-intensive one's
+    rel = cap / (host + mech.nonlabour_cost(home, nl))
+    assert rel[0] > rel[1]
+    assert np.allclose(mech.captive_input_cost(host, home, 0.0, nl),
+                       host + mech.nonlabour_cost(home, nl))
+
+
+def test_captives_take_less_bpo_work_with_the_onsite_share(monkeypatch):
+    """Paired runs (same seeds): the captive's cross-border delivery mix lowers captive
+    centres' share of cross-border BPO hours against the old all-offshore captive (the
+    same rule with the captive's onsite share set to 0; vendors unchanged)."""
+    from simulation.config import load_scenario
+    from simulation.run import run_model
+
+    def bpo_captive_share():
+        out = []
+        for seed in (1, 2, 3):
+            f = run_model(load_scenario(n_firms=600, end_year=2010), seed).flows_bilateral
+            f = f[(f.year == 2010) & (f.home_iso3 != f.vendor_iso3)
+                  & f.process_group.str.startswith("bpo")]
+            out.append(f.captive_hours.sum() / (f.captive_hours.sum() + f.hours.sum()))
+        return np.array(out)
+
+    with_mix = bpo_captive_share()
+    rule = mech.captive_input_cost
+    monkeypatch.setattr(mech, "captive_input_cost",
+                        lambda host, home, onsite, nl: rule(host, home, 0.0, nl))
+    all_offshore = bpo_captive_share()
+    assert (with_mix < all_offshore).all(), (with_mix, all_offshore)
+
+
 # ------------------------------------------------------------------ in-house cost dispersion
 def test_inhouse_cost_factor_has_mean_one_and_the_given_dispersion():
     z = np.random.default_rng(0).standard_normal(400_000)
@@ -132,12 +172,7 @@ DOWNSIDES = {  # every cost or risk of outsourcing x 3 (a contrast resolved at t
 }
 
 
-@pytest.mark.parametrize("driver", [
-    pytest.param(d, marks=pytest.mark.xfail(strict=True, reason=(
-        "not resolved at this size since the merge of issue #12's parts: backlash x3 gives "
-        "-0.105 in log volume, t = -1.77 at 12 seeds (negative point estimate; backlash acts "
-        "on customer-facing offshore work only)"))) if d == "backlash" else d
-    for d in DOWNSIDES])
+@pytest.mark.parametrize("driver", list(DOWNSIDES))
 def test_outsourced_volume_falls_when_a_downside_rises(driver):
     """Issue #12: outsourced volume (hours) falls when coordination cost, breach risk,
     backlash or hidden costs rise: negative volume elasticities, paired seeds, |t| > 2."""
