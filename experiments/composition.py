@@ -183,6 +183,13 @@ def _points(ax, t: pd.DataFrame, color, label: str) -> None:
                 label=f"{label} (secondary / estimate)")
 
 
+def _legend_below(fig, ax) -> None:
+    """Move the legend of a filled (stacked) panel below it: no free corner is left."""
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+
+
 def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, office_fig
                     ) -> dict:
     """The reproduction's composition figures, with the published points.
@@ -223,7 +230,7 @@ def _draw_overlays(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offic
             "NASSCOM: India's share of offshore services")
     _points(ax, pts[pts["group"] == "IND+PHL"], COLORS["captive"],
             "Everest 2016: India + Philippines")
-    ax.legend(loc="best")
+    _legend_below(location_fig, ax)
     # 4. office shares + front-office share of BPO value
     ax = office_fig.axes[0]
     fo = _band(comp[comp["quantity"] == "front_office_share_bpo"])
@@ -232,7 +239,7 @@ def _draw_overlays(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offic
     pf = t[t["target"] == "front_office_share_bpo"]
     ax.plot(pf["year"], pf["value"], "^", mfc="none", color=COLORS["front"], ms=8,
             label="customer services > 30 % of BPO revenue (lower bound, weak)")
-    ax.legend(loc="best")
+    _legend_below(office_fig, ax)
     # 7. BPO share of TCV
     bs = annual.assign(value=annual["tcv_signed_bpo_usd_bn"] / annual["tcv_signed_usd_bn"])
     b = _band(bs)

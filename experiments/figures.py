@@ -239,8 +239,10 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
         if (d[value] >= 0).all():
             ax.set_ylim(bottom=0)
         runs_n = d["run_id"].nunique() if "run_id" in d else int(by.size().max())
-        ax.set_title(textwrap.fill(f"{'' if g is None else f'{g}: '}{runs_n} runs",
-                                   36 if ncols > 1 else 80), fontsize="medium")
+        what = f"{runs_n} run{'s' if runs_n != 1 else ''}"
+        ax.set_title(what if g is None else
+                     f"{textwrap.fill(str(g), 36 if ncols > 1 else 80)}\n({what})",
+                     fontsize="medium")
     axes[0].set_ylabel(ylabel or value)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
     fig.suptitle(title or f"{value}: median and central 50 % / 90 % of runs")

@@ -164,11 +164,20 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray
     return fig, axes
 
 
+#: Room per year tick on an x axis, inches ("2000" at 8.5 pt is about 0.3 in wide).
+YEAR_TICK_SPACING = 0.4
+
+
 def year_axis(ax) -> None:
     """x axis in calendar years: whole-year ticks, no offset notation (also for the
-    dashboard's quarterly data, whose years are decimal)."""
+    dashboard's quarterly data, whose years are decimal), and no more ticks than the
+    panel's width holds (:data:`YEAR_TICK_SPACING`), so that narrow panels side by side
+    never run their labels together."""
     ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=max(2, int(width / YEAR_TICK_SPACING)),
+                                           steps=[1, 2, 5, 10], integer=True,
+                                           min_n_ticks=1))
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
 
 

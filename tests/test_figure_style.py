@@ -136,12 +136,38 @@ def test_every_figure_is_page_wide_with_readable_text(every_figure):
     assert one.get_figwidth() == pytest.approx(3.5)
 
 
+def test_legends_of_filled_panels_sit_below_the_data(every_figure):
+    """The composition overlays leave no free corner in the stacked location and office
+    shares: their legends are figure legends below the panel, not inside it."""
+    for name in ("reproduce_3_location_shares", "reproduce_4_office_shares"):
+        fig = every_figure[name]
+        assert fig.axes[0].get_legend() is None, name
+        (legend,) = fig.legends
+        assert "model: " in " ".join(t.get_text() for t in legend.get_texts())
+
+
 def test_the_style_sheet_does_not_leak_into_the_callers_settings(small_run):
     before = dict(matplotlib.rcParams)
     plotting.market_size_figure(small_run.annual())
     assert matplotlib.rcParams["font.size"] == before["font.size"]
     assert matplotlib.rcParams["axes.prop_cycle"] == before["axes.prop_cycle"]
     assert plotting.STYLE_SHEET.is_file()
+
+
+def test_year_ticks_of_narrow_panels_do_not_run_together():
+    """Three fan-chart panels side by side over 2000-2030: few enough year ticks that
+    their labels keep apart once drawn."""
+    years = np.arange(2000, 2031)
+    runs = pd.DataFrame({"run_id": np.repeat(np.arange(6), len(years)),
+                         "year": np.tile(years, 6), "v": 1.0,
+                         "g": np.repeat(list("aabbcc"), len(years))})
+    fig = figures.fan_chart_figure(runs, "v", group="g")
+    fig.canvas.draw()
+    for ax in fig.axes:
+        boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels()
+                        if t.get_text()), key=lambda b: b.x0)
+        assert len(boxes) >= 3
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), ax.get_title()
 
 
 def test_heat_map_ticks_are_readable_numbers():
