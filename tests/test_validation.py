@@ -55,12 +55,13 @@ EXPECTED = {
     "coordination": {
         "lower coordination index: offshored first and more": PASS,
         "lower coordination-cost scale raises the offshored share": PASS,
-        "wider wage gap raises the offshored share": PASS,
+        "wider wage gap raises the offshored share": WEAK,  # since captives deliver with
+        # the onsite mix (issue #12): quick +0.040 [-0.018, +0.099], full size passes
     },
     "dispersion": {
-        "more dispersion raises the share of pairs offshored": FAIL,  # captives on: full size
-        # +0.0018 [-0.0028, +0.0065], quick size not resolved either
-        "more dispersion raises the share of firms offshoring": FAIL,
+        # both pass at full size since captives deliver with the onsite mix (issue #12)
+        "more dispersion raises the share of pairs offshored": WEAK,
+        "more dispersion raises the share of firms offshoring": PASS,
     },
     "fixed_costs": {
         "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # captives
@@ -70,7 +71,8 @@ EXPECTED = {
         "higher asset specificity lowers outsourcing": PASS,
     },
     "tax": {
-        "lower tax in a vendor country raises its share of work": PASS,
+        "lower tax in a vendor country raises its share of work": WEAK,  # quick +0.125
+        # [-0.012, +0.261] since the captive onsite mix; full size +0.24 [+0.21, +0.27]
         "lower tax in a vendor country raises its share of value": WEAK,
         "lower home-country tax reduces captive use": WEAK,
     },

@@ -25,6 +25,17 @@ def outsourced_hours(rec: RunRecord) -> float:
     return window_mean(rec.vendor_hours.sum(axis=1))
 
 
+def offshore_hours(rec: RunRecord) -> float:
+    """The part of :func:`outsourced_hours` bought from vendors at the offshore location
+    class (relative to the buyer's home), window mean."""
+    return window_mean(rec.offshore_vendor_hours)
+
+
+def domestic_nearshore_hours(rec: RunRecord) -> float:
+    """The part of :func:`outsourced_hours` bought from onshore and nearshore vendors."""
+    return outsourced_hours(rec) - offshore_hours(rec)
+
+
 def market_value(rec: RunRecord) -> float:
     """Value: ACV of active vendor contracts (USD bn), mean over the window's years."""
     return float(rec.annual["market_acv_usd_bn"].mean())
@@ -96,10 +107,15 @@ def drivers(reps: Replications) -> list[Driver]:
 
 def elasticities(base: list[RunRecord], treat: list[RunRecord], step: float) -> dict:
     """Per-replication (semi-)elasticities of volume, value and the average price per hour
-    (value / volume), and the change of the share of pairs done offshore."""
-    dv = np.log(per_rep(treat, outsourced_hours)) - np.log(per_rep(base, outsourced_hours))
-    da = np.log(per_rep(treat, market_value)) - np.log(per_rep(base, market_value))
+    (value / volume), of the volume bought offshore and onshore or nearshore, and the
+    change of the share of pairs done offshore."""
+    def dln(f):
+        return np.log(per_rep(treat, f)) - np.log(per_rep(base, f))
+
+    dv, da = dln(outsourced_hours), dln(market_value)
     return {"volume": dv / step, "value": da / step, "price": (da - dv) / step,
+            "volume_offshore": dln(offshore_hours) / step,
+            "volume_onshore_nearshore": dln(domestic_nearshore_hours) / step,
             "offshore": per_rep(treat, offshore_pairs) - per_rep(base, offshore_pairs)}
 
 
@@ -126,8 +142,11 @@ def check_driver_elasticities(reps: Replications) -> CheckResult:
     elasticity = ln(Y_treat / Y_base) / ln 1.5 (semi-elasticity for the tax: / 0.10); the
     price elasticity (average ACV per hour) is value minus volume. Claims: the volume
     elasticity is negative for coordination cost, breach hazard, backlash and hidden costs.
-    Every value and price elasticity, and the volume elasticities of the hidden-cost bias,
-    India's labour cost and India's tax rate, are reported, not judged.
+    Every value and price elasticity, the volume elasticities split into offshore and
+    onshore-or-nearshore vendors (a downside of offshoring alone, such as customer
+    backlash, moves work from offshore to domestic vendors, which offsets the fall of the
+    total), and the volume elasticities of the hidden-cost bias, India's labour cost and
+    India's tax rate, are reported, not judged.
     """
     base = reps.arm("default")
     claims, diags, rows, per = [], [], [], {}
@@ -143,6 +162,11 @@ def check_driver_elasticities(reps: Replications) -> CheckResult:
             diags.append(Diagnostic(f"{d.name}: volume {d.kind}",
                                     f"{unit}; Y = hours under vendor contracts", e["volume"]))
         diags.append(Diagnostic(f"{d.name}: value {d.kind}", f"{unit}; Y = ACV", e["value"]))
+        for part, where in (("volume_offshore", "offshore"),
+                            ("volume_onshore_nearshore", "onshore and nearshore")):
+            diags.append(Diagnostic(f"{d.name}: {where} volume {d.kind}",
+                                    f"{unit}; Y = hours under {where} vendor contracts",
+                                    e[part]))
         diags.append(Diagnostic(f"{d.name}: price per hour {d.kind}"
                                 + price_shift_note(est), f"{unit}; Y = ACV / hours "
                                 "(value minus volume)", e["price"]))

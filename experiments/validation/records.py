@@ -87,6 +87,9 @@ class YearEnd:
     vendor_hours : ndarray, shape (n_countries,)
         Contracted vendor hours per year by the country where the vendor works
         (in-house-equivalent hours; countries in ``World.iso3`` order).
+    offshore_vendor_hours : float
+        The part of ``vendor_hours`` done at the offshore location class (relative to the
+        buyer's home).
     vendors : ndarray of int, shape (n_countries,)
         Active vendors by country.
     productivity, employees : ndarray, shape (n_firms,)
@@ -102,6 +105,7 @@ class YearEnd:
     year: int
     status: np.ndarray
     vendor_hours: np.ndarray
+    offshore_vendor_hours: float
     vendors: np.ndarray
     productivity: np.ndarray
     employees: np.ndarray
@@ -121,10 +125,11 @@ def year_end_state(model: "BPOModel") -> YearEnd | None:
         return None
     w, firms, vendors = model.world, model.firms, model.vendors
     v = firms.mode == MODE_VENDOR
+    status = sourcing_status(firms.mode, w.location[firms.pair_home, firms.country])
     return YearEnd(
-        year=model.context.year,
-        status=sourcing_status(firms.mode, w.location[firms.pair_home, firms.country]),
+        year=model.context.year, status=status,
         vendor_hours=np.bincount(firms.country[v], firms.hours[v], minlength=w.n_countries),
+        offshore_vendor_hours=float(firms.hours[status == VENDOR_OFFSHORE].sum()),
         vendors=np.bincount(vendors.country[vendors.active], minlength=w.n_countries),
         productivity=firms.productivity.copy(), employees=firms.employees.copy(),
         home=firms.home.copy(), n_processes=firms.n_processes, iso3=list(w.iso3),
@@ -153,6 +158,8 @@ class RunRecord:
     vendor_hours : ndarray, shape (n_years, n_countries)
         Contracted vendor hours per year by the country where the vendor works, at each
         snapshot (in-house-equivalent hours; countries in ``World.iso3`` order).
+    offshore_vendor_hours : ndarray, shape (n_years,)
+        The part of ``vendor_hours`` done at the offshore location class, at each snapshot.
     vendors : ndarray of int, shape (n_years, n_countries)
         Active vendors by country at each snapshot.
     iso3 : list of str
@@ -170,6 +177,7 @@ class RunRecord:
     annual: pd.DataFrame
     acv_by_country: pd.DataFrame
     vendor_hours: np.ndarray
+    offshore_vendor_hours: np.ndarray
     vendors: np.ndarray
     iso3: list[str]
     processes: Processes
@@ -197,6 +205,7 @@ def record_run(task: RunTask) -> RunRecord:
                      home=last.home, n_processes=last.n_processes, annual=run.annual,
                      acv_by_country=run.acv_by_country,
                      vendor_hours=np.array([s.vendor_hours for s in states]),
+                     offshore_vendor_hours=np.array([s.offshore_vendor_hours for s in states]),
                      vendors=np.array([s.vendors for s in states]), iso3=last.iso3,
                      processes=last.processes)
 
