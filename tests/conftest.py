@@ -27,6 +27,17 @@ def bposim_exe() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "experiments.cli"]
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` of a child the test will send SIGINT (Ctrl-C) to.
+
+    A background job of a non-interactive shell (``cmd &``, e.g. CI started under nohup)
+    inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler, so
+    the child would run to the end. A terminal's Ctrl-C reaches a process whose SIGINT has
+    the default disposition; the child starts with that disposition here."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(args, cwd=None, timeout=300):
     """Run ``bposim ARGS`` in a subprocess; returns CompletedProcess (text)."""
     return subprocess.run(bposim_exe() + [str(a) for a in args], cwd=cwd, capture_output=True,

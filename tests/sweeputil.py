@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from conftest import ROOT, bposim_exe
+from conftest import ROOT, bposim_exe, default_sigint
 
 #: A small, fast base: 40 firms, 2 spin-up years, 2000-2004 (28 quarters per run).
 FAST_BASE = """
@@ -77,10 +77,11 @@ def sorted_ts(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def popen_cli(args, env=None, **kw) -> subprocess.Popen:
-    """Start ``bposim ARGS`` in its own session (so the test can signal it)."""
+    """Start ``bposim ARGS`` in its own session (so the test can signal it), with SIGINT's
+    default disposition (``conftest.default_sigint``)."""
     return subprocess.Popen(bposim_exe() + [str(a) for a in args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=env, cwd=ROOT, **kw)
+                            env=env, cwd=ROOT, preexec_fn=default_sigint, **kw)
 
 
 def wait_for_parts(sweep_dir: Path, n: int, proc: subprocess.Popen, timeout: float = 120

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import bposim_exe, run_cli
+from conftest import bposim_exe, default_sigint, run_cli
 from simulation.atomic import COMPLETE_MARKER
 from simulation.output import RESULTS_FORMAT_VERSION
 from simulation.results import ResultsError, load_run
@@ -18,7 +18,8 @@ LONG = ["run", "--firms", "3000", "--end-year", "2290", "--quiet"]
 
 def _start(out):
     return subprocess.Popen(bposim_exe() + LONG + ["--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
 
 
 def _wait_for_tmp(out, proc, timeout=60):
