@@ -111,6 +111,31 @@ def test_it_services_carries_the_gartner_nonlabour_share_and_bpo_none():
     assert pr.labour_intensity[it] == pytest.approx(0.055)
 
 
+def test_process_table_reproduces_bls_oes_2015():
+    """Labour intensities and wage multipliers of processes.csv are the BLS OES May 2015
+    figures of oes_occupations_2015.csv under the rules of PROCESSES.md: employment of the
+    mapped occupations / all occupations; employment-weighted mean wage / the mean wage of
+    customer service representatives (the model's base wage). IT services keeps Gartner's
+    labour intensity; quality assurance stays an assumption."""
+    import pandas as pd
+    from simulation.world import DATA_DIR
+    oes = pd.read_csv(DATA_DIR / "oes_occupations_2015.csv", dtype={"soc_code": str})
+    assert (oes.status == "verified").all() and oes.source.str.contains("Occupational Employment Statistics, May 2015").all()
+    total = oes.loc[oes.soc_code == "00-0000", "employment"].item()
+    base = oes.loc[oes.soc_code == "43-4051", "mean_wage_usd_per_hour"].item()
+    pr = Processes.load()
+    done = set()
+    for proc, g in oes[oes.process != "total"].groupby("process"):
+        i = pr.names.index(proc)
+        wage = (g.employment * g.mean_wage_usd_per_hour).sum() / g.employment.sum()
+        assert pr.wage_multiplier[i] == pytest.approx(wage / base, abs=0.005), proc
+        if proc != "it_services":
+            assert pr.labour_intensity[i] == pytest.approx(g.employment.sum() / total,
+                                                           abs=5e-6), proc
+        done.add(proc)
+    assert done == set(pr.names) - {"quality_assurance"}
+
+
 # ------------------------------------------------------------------ targets
 def test_composition_targets_are_fractions_with_sources():
     t = composition_targets()
