@@ -42,7 +42,7 @@ from scipy import stats
 from experiments import storage
 from experiments.tables import yearly
 from simulation.collector import OUTPUT_COLUMNS
-from simulation.plotting import COUNT_COLUMNS, per_thousand_firms
+from simulation.plotting import per_thousand_firms
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

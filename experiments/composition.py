@@ -183,6 +183,13 @@ def _points(ax, t: pd.DataFrame, color, label: str) -> None:
                 label=f"{label} (secondary / estimate)")
 
 
+def _legend_below(fig, ax) -> None:
+    """Move the legend of a filled (stacked) panel below it: no free corner is left."""
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+
+
 def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, office_fig
                     ) -> dict:
     """The reproduction's composition figures, with the published points.
@@ -200,38 +207,46 @@ def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offi
     -------
     dict
         ``name -> (Figure, DataFrame)`` for ``7_bpo_share`` and
-        ``8_outsourcing_by_process``.
+        ``8_outsourcing_by_process``, drawn in the house style
+        (:func:`simulation.plotting.styled`).
     """
-    from simulation.plotting import COLORS, new_figure
+    from simulation.plotting import styled  # matplotlib: imported only to draw
+
+    return styled(_draw_overlays)(comp, annual, location_fig, office_fig)
+
+
+def _draw_overlays(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, office_fig
+                   ) -> dict:
+    from simulation.plotting import COLORS, STYLE, new_figure, year_axis
 
     t = composition_targets()
     # 3. location shares + India's share of cross-border work
     ax = location_fig.axes[0]
     ind = _band(comp[(comp["quantity"] == "location_share") & (comp["group"] == "IND")])
-    ax.plot(ind["year"], ind["median"], "--", color=COLORS["published"], lw=1.5,
+    ax.plot(ind["year"], ind["median"], "--", color=COLORS["published"],
             label="model: India's share of cross-border ACV")
     pts = t[(t["target"] == "location_share") & t["group"].isin(["IND", "IND+PHL"])]
     _points(ax, pts[pts["group"] == "IND"], COLORS["published"],
             "NASSCOM: India's share of offshore services")
     _points(ax, pts[pts["group"] == "IND+PHL"], COLORS["captive"],
             "Everest 2016: India + Philippines")
-    ax.legend(frameon=False, fontsize=7, loc="best")
+    _legend_below(location_fig, ax)
     # 4. office shares + front-office share of BPO value
     ax = office_fig.axes[0]
     fo = _band(comp[comp["quantity"] == "front_office_share_bpo"])
-    ax.plot(fo["year"], fo["median"], "--", color=COLORS["front"], lw=1.5,
+    ax.plot(fo["year"], fo["median"], "--", color=COLORS["front"],
             label="model: front office share of BPO ACV")
     pf = t[t["target"] == "front_office_share_bpo"]
     ax.plot(pf["year"], pf["value"], "^", mfc="none", color=COLORS["front"], ms=8,
             label="customer services > 30 % of BPO revenue (lower bound, weak)")
-    ax.legend(frameon=False, fontsize=7, loc="best")
+    _legend_below(office_fig, ax)
     # 7. BPO share of TCV
     bs = annual.assign(value=annual["tcv_signed_bpo_usd_bn"] / annual["tcv_signed_usd_bn"])
     b = _band(bs)
     fig7, (ax,) = new_figure()
-    ax.fill_between(b["year"], b["lo"], b["hi"], color=COLORS["band"], alpha=0.2,
+    ax.fill_between(b["year"], b["lo"], b["hi"], color=COLORS["band"], alpha=0.2, lw=0,
                     label="model 90 % band")
-    ax.plot(b["year"], b["median"], color=COLORS["tcv"], lw=2,
+    ax.plot(b["year"], b["median"], color=COLORS["tcv"],
             label="model: BPO share of TCV signed (median)")
     pb = t[t["target"] == "bpo_share"]
     comparable = ~pb["model_quantity"].str.startswith("not comparable")
@@ -241,7 +256,8 @@ def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offi
     ax.set_ylim(0, 1)
     ax.set_ylabel("BPO share (non-IT processes)")
     ax.set_title("BPO share of contract value: model vs published")
-    ax.legend(frameon=False, fontsize=7, loc="best")
+    year_axis(ax)
+    ax.legend(loc="best")
     # 8. outsourcing rate by process (model, survey years) vs surveys
     rates = comp[comp["quantity"] == "outsourcing_rate"]
     years = sorted(rates["year"].unique())
@@ -250,7 +266,7 @@ def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offi
     procs = list(dict.fromkeys(rates["group"]))
     med = r.median().reindex(procs)
     lo, hi = r.quantile(0.05).reindex(procs), r.quantile(0.95).reindex(procs)
-    fig8, (ax,) = new_figure(figsize=(9.0, 4.8))
+    fig8, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 4.8))
     x = np.arange(len(procs))
     ax.bar(x, med, color=COLORS["acv"], alpha=0.6,
            label=f"model {y0}: share of pairs under a vendor contract")
@@ -265,11 +281,11 @@ def overlay_figures(comp: pd.DataFrame, annual: pd.DataFrame, location_fig, offi
         jitter = (np.arange(len(xs)) % 5 - 2) * 0.06
         ax.plot(xs + jitter, pts["value"], marker, mfc="none", color=COLORS["published"],
                 ms=6, label=label)
-    ax.set_xticks(x, procs, rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(x, procs, rotation=35, ha="right")
     ax.set_ylim(0, 1)
     ax.set_ylabel("share")
     ax.set_title("Outsourcing rate by process: model vs surveys (2007-2019)")
-    ax.legend(frameon=False, fontsize=7, loc="upper right")
+    fig8.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=1)
     table8 = pd.DataFrame({"process": procs, "model_median": med.values,
                            "model_lo": lo.values, "model_hi": hi.values, "year": y0})
     return {"7_bpo_share": (fig7, b.rename(columns={"median": "bpo_share_median",

@@ -143,7 +143,9 @@ class Discovery:
         Every box (PRIM's and every CART leaf) x input, :data:`BOX_COLUMNS`.
     peeling : DataFrame
         The peeling trajectory of each PRIM box, :data:`PEELING_COLUMNS`.
-    figures : dict file name -> matplotlib Figure
+    figures : dict file stem -> matplotlib Figure
+        Drawn in the house style (:func:`simulation.plotting.styled`), written in each
+        ``--figure-format`` by :func:`write_discovery`.
     notes : list of str
     """
 
@@ -240,14 +242,33 @@ def discover(data: SweepData, settings: Settings) -> Discovery:
                      "runs gives steadier boxes")
     xa = _as_analysis_frame(x)
     seed = int(analysis_rng(int(data.manifest.get("seed_entropy", 0))).integers(2 ** 31))
-    with _quiet():
-        prim_rows, peeling, prim_figs, prim_notes = _prim(xa, interest, settings, kinds)
-        cart_rows, cart_figs = _cart(xa, interest, settings, kinds, seed)
+    from simulation.plotting import styled
+
+    with _quiet(), _okabe_ito_boxes():
+        prim_rows, peeling, prim_figs, prim_notes = styled(_prim)(xa, interest, settings,
+                                                                 kinds)
+        cart_rows, cart_figs = styled(_cart)(xa, interest, settings, kinds, seed)
     cases = x.assign(outcome=outcome.to_numpy(), of_interest=interest).reset_index()
     boxes = pd.DataFrame(prim_rows + cart_rows, columns=list(BOX_COLUMNS))
     return Discovery(settings=settings, definition=definition, cases=cases, kinds=kinds,
                      boxes=boxes, peeling=peeling, figures={**prim_figs, **cart_figs},
                      notes=notes + prim_notes)
+
+
+@contextlib.contextmanager
+def _okabe_ito_boxes() -> Iterator[None]:
+    """EMA Workbench colours the boxes of several CART leaves from its own list (seaborn's
+    palette at import, with red and green); draw them in the house palette instead."""
+    from ema_workbench.analysis import scenario_discovery_util as sdutil
+
+    from simulation.plotting import PALETTE
+
+    before = sdutil.COLOR_LIST
+    sdutil.COLOR_LIST = list(PALETTE)
+    try:
+        yield
+    finally:
+        sdutil.COLOR_LIST = before
 
 
 def _as_analysis_frame(x: pd.DataFrame) -> pd.DataFrame:
@@ -314,6 +335,8 @@ def _prim(x: pd.DataFrame, y: np.ndarray, s: Settings, kinds: dict[str, str]):
     """PRIM boxes: rows of ``boxes.csv``, the peeling trajectories, figures, notes."""
     import matplotlib.pyplot as plt
     from ema_workbench.analysis import prim
+
+    from simulation.plotting import COLORS
     from ema_workbench.analysis.prim_util import PRIMObjectiveFunctions
 
     p = prim.Prim(x, y.copy(), obj_function=PRIMObjectiveFunctions(s.objective),
@@ -342,19 +365,19 @@ def _prim(x: pd.DataFrame, y: np.ndarray, s: Settings, kinds: dict[str, str]):
         fig = box.show_tradeoff()
         ax = fig.axes[0]
         ax.scatter([t["coverage"]], [t["density"]], s=160, facecolors="none",
-                   edgecolors="#c00000", linewidths=1.8, label=f"reported box (step {i})")
-        ax.legend(frameon=False, fontsize=8, loc="lower left")
+                   edgecolors=COLORS["tcv"], linewidths=1.8, label=f"reported box (step {i})")
+        ax.legend(loc="lower left")
         ax.set_title(f"PRIM box {b}: peeling trajectory (coverage vs density)")
-        figs[f"prim_box{b}_tradeoff.png"] = fig
+        figs[f"prim_box{b}_tradeoff"] = fig
         if int(t["res_dim"]) > 0:
             (fig,) = box.inspect(i, style="graph")
             fig.suptitle(f"PRIM box {b}: limits of the restricted inputs (quasi-p values)")
-            figs[f"prim_box{b}_limits.png"] = fig
+            figs[f"prim_box{b}_limits"] = fig
         else:
             fig, ax = plt.subplots()
             ax.text(0.5, 0.5, "PRIM restricted no input", ha="center", va="center")
             ax.set_axis_off()
-            figs[f"prim_box{b}_limits.png"] = fig
+            figs[f"prim_box{b}_limits"] = fig
     peeling = (pd.concat(peel, ignore_index=True) if peel
                else pd.DataFrame(columns=list(PEELING_COLUMNS)))
     return rows, peeling[list(PEELING_COLUMNS)], figs, notes
@@ -394,17 +417,18 @@ def _cart(x: pd.DataFrame, y: np.ndarray, s: Settings, kinds: dict[str, str],
     if of_interest:
         fig = sdutil.plot_boxes(x, of_interest, together=True)
         fig.axes[0].set_title("CART boxes of interest: limits of the restricted inputs")
-        figs["cart_box_limits.png"] = fig
+        figs["cart_box_limits"] = fig
     return rows, figs
 
 
-def write_discovery(result: Discovery, out_dir: str | Path, sweep_dir: str | Path
-                    ) -> list[Path]:
+def write_discovery(result: Discovery, out_dir: str | Path, sweep_dir: str | Path,
+                    formats: tuple[str, ...] = ("png",)) -> list[Path]:
     """Write a discovery to a new folder, atomically (renamed into place when complete).
 
     Files: ``boxes.csv`` (every box x input), ``peeling.csv``, ``cases.csv`` (each run's
     inputs, outcome and whether it is of interest), ``summary.txt``, ``discovery.json``
-    (settings, counts, provenance) and the figures (``prim_box1_tradeoff.png``,
+    (settings, counts, provenance) and the figures in each of ``formats``
+    (:data:`simulation.plotting.FIGURE_FORMATS`; ``prim_box1_tradeoff.png``,
     ``prim_box1_limits.png``, ``cart_box_limits.png``, ...).
 
     Raises
@@ -415,7 +439,7 @@ def write_discovery(result: Discovery, out_dir: str | Path, sweep_dir: str | Pat
     import matplotlib.pyplot as plt
 
     from simulation.atomic import atomic_dir
-    from simulation.plotting import STYLE
+    from simulation.plotting import save_figures
     from simulation.run import environment
 
     out_dir = Path(out_dir)
@@ -434,8 +458,7 @@ def write_discovery(result: Discovery, out_dir: str | Path, sweep_dir: str | Pat
                     "notes": result.notes, **environment()}
             (tmp / "discovery.json").write_text(json.dumps(meta, indent=2, default=str)
                                                 + "\n", encoding="utf-8")
-            for name, fig in result.figures.items():
-                fig.savefig(tmp / name, dpi=STYLE["dpi"], bbox_inches="tight")
+            save_figures(result.figures, tmp, formats, bbox_inches="tight")
             names = sorted(p.name for p in tmp.iterdir())
     finally:
         for fig in result.figures.values():

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulation.plotting import (COLORS, STYLE, new_figure, number_label, published_points,
-                                 year_axis)
+from simulation.plotting import (COLORS, PALETTE, STYLE, new_figure, number_label,
+                                 published_points, styled, year_axis)
 
 
 # ------------------------------------------------------------------ sweeps
 #: Colours of sensitivity indices (Sobol first/total order, Morris mu* and sigma, RBD-FAST
-#: S1, PAWN median, extra-trees feature scores).
-SENSITIVITY_COLORS = {"S1": "#2e75b6", "ST": "#c55a11", "mu_star": "#1f4e79",
-                      "sigma": "#bf9000", "median": "#548235", "feature_score": "#7030a0"}
+#: S1, PAWN median, extra-trees feature scores), all Okabe-Ito (:data:`PALETTE`).
+SENSITIVITY_COLORS = {"S1": PALETTE[0], "ST": PALETTE[1], "mu_star": PALETTE[0],
+                      "sigma": PALETTE[1], "median": PALETTE[2], "feature_score": PALETTE[3]}
 #: Per method: the indices drawn as bars, their legend labels and the x-axis label.
 SENSITIVITY_PANELS = {
     "sobol": ({"S1": "first order S1", "ST": "total order ST"},
@@ -38,6 +38,7 @@ SENSITIVITY_PANELS = {
 }
 
 
+@styled
 def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figure:
     """Bar charts of the sensitivity indices of one output, one panel per method, with
     confidence intervals where the method has them.
@@ -61,8 +62,9 @@ def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figu
     params = list(dict.fromkeys(indices["parameter"]))
     w, _ = STYLE["figsize"]
     fig, axes = new_figure(nrows=len(methods), figsize=(
-        w, len(methods) * (1.2 + 0.55 * max(len(params), 2))))
+        w, 0.4 + len(methods) * (1.0 + 0.45 * max(len(params), 2))))
     y = np.arange(len(params))
+    legend = {}  # label -> handle, one legend below all panels
     for ax, method in zip(axes, methods):
         keys, xlabel = SENSITIVITY_PANELS[method]
         rows = indices[indices["method"] == method]
@@ -70,18 +72,23 @@ def sensitivity_figure(indices: pd.DataFrame, output: str | None = None) -> Figu
         for i, (key, label) in enumerate(keys.items()):
             d = rows[rows["index"] == key].set_index("parameter").reindex(params)
             err = d["conf"].to_numpy(dtype=float) if "conf" in d else None
-            ax.barh(y + (i - (len(keys) - 1) / 2) * h, d["value"].to_numpy(dtype=float),
-                    height=h, xerr=None if err is None or np.isnan(err).all() else err,
-                    capsize=3, color=SENSITIVITY_COLORS[key], label=label)
+            bars = ax.barh(y + (i - (len(keys) - 1) / 2) * h, d["value"].to_numpy(dtype=float),
+                           height=h, xerr=None if err is None or np.isnan(err).all() else err,
+                           error_kw={"ecolor": COLORS["published"], "capsize": 3,
+                                     "markeredgecolor": COLORS["published"]},
+                           color=SENSITIVITY_COLORS[key], label=label)
+            legend.setdefault(label, bars)
         ax.set_yticks(y, params)
         ax.invert_yaxis()
         ax.axvline(0, color="#222222", lw=0.8)
         ax.set_xlabel(xlabel)
         ax.set_title(f"Sensitivity of {output or 'the output'} ({method})")
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.legend(list(legend.values()), list(legend), loc="outside lower center",
+               ncols=min(len(legend), 3))
     return fig
 
 
+@styled
 def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
                    xlabel: str | None = None, ylabel: str | None = None,
                    value_label: str | None = None, title: str | None = None,
@@ -124,7 +131,7 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
     for col in (x, y, value):
         if col not in runs.columns:
             raise KeyError(f"heatmap_figure: no column {col!r}")
-    fig, (ax,) = new_figure(figsize=(7.0, 5.0))
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 4.6))
     ax.grid(False)
     cells = runs.pivot_table(index=y, columns=x, values=value, aggfunc="mean",
                              dropna=False).sort_index().sort_index(axis=1)
@@ -141,13 +148,12 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, value: str, *,
         for j in range(vals.shape[1]):
             if np.isfinite(vals[i, j]):
                 # light text on the dark end of the colour map (viridis: low values)
-                ax.text(j, i, fmt.format(vals[i, j]), ha="center", va="center", fontsize=8,
+                ax.text(j, i, fmt.format(vals[i, j]), ha="center", va="center",
                         color="white" if vals[i, j] < mid else "black")
     fig.colorbar(im, ax=ax, label=value_label or value, shrink=0.9)
     lo, hi = (int(counts.min()), int(counts.max())) if len(counts) else (0, 0)
     n = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    ax.set_title(f"{title or value}\nmean of {n} run{'s' if hi != 1 else ''} per cell",
-                 fontsize=10)
+    ax.set_title(f"{title or value}\nmean of {n} run{'s' if hi != 1 else ''} per cell")
     return fig
 
 
@@ -157,6 +163,7 @@ FAN_BANDS = {0.9: 0.18, 0.5: 0.38}
 FAN_COLUMNS = 3
 
 
+@styled
 def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *,
                      x: str = "year", published: pd.DataFrame | None = None,
                      ylabel: str | None = None, title: str | None = None,
@@ -208,8 +215,8 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
     n = max(len(groups), 1)
     ncols = min(n, FAN_COLUMNS)
     nrows = -(-n // ncols)
-    fig, axes = new_figure(ncols=ncols, nrows=nrows, sharey=True, figsize=(
-        min(4.2 * ncols + 1.0, 13.0), STYLE["figsize"][1] * (1 if nrows == 1 else 0.8 * nrows)))
+    fig, axes = new_figure(ncols=ncols, nrows=nrows, sharey=True,
+                           figsize=(STYLE["figsize"][0], 0.8 + 2.8 * nrows))
     for ax in axes[n:]:
         ax.set_visible(False)
     years = (runs[x].min(), runs[x].max()) if len(runs) else None
@@ -232,15 +239,18 @@ def fan_chart_figure(runs: pd.DataFrame, value: str, group: str | None = None, *
         if (d[value] >= 0).all():
             ax.set_ylim(bottom=0)
         runs_n = d["run_id"].nunique() if "run_id" in d else int(by.size().max())
-        ax.set_title(textwrap.fill(f"{'' if g is None else f'{g}: '}{runs_n} runs", 48),
-                     fontsize=9)
+        what = f"{runs_n} run{'s' if runs_n != 1 else ''}"
+        ax.set_title(what if g is None else
+                     f"{textwrap.fill(str(g), 36 if ncols > 1 else 80)}\n({what})",
+                     fontsize="medium")
     axes[0].set_ylabel(ylabel or value)
-    axes[0].legend(frameon=False, fontsize=7, loc="upper left")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
     fig.suptitle(title or f"{value}: median and central 50 % / 90 % of runs")
     return fig
 
 
 # ------------------------------------------------------------------ comparisons
+@styled
 def difference_figure(arms: list[tuple[str, pd.DataFrame]], effects: pd.DataFrame,
                       output: str, level: float = 0.95) -> Figure:
     """Scenarios against a baseline: levels above, differences with confidence bands below.
@@ -265,10 +275,13 @@ def difference_figure(arms: list[tuple[str, pd.DataFrame]], effects: pd.DataFram
         when there are several). Bottom: per compared arm the effect (arm - baseline) and
         its confidence band, a line at zero.
     """
-    from simulation.plotting import PALETTE, output_label
+    from matplotlib.patches import Patch
+
+    from simulation.plotting import output_label
 
     fig, (top, bottom) = new_figure(nrows=2, sharex=True, figsize=(
-        STYLE["figsize"][0], STYLE["figsize"][1] * 1.5), gridspec_kw={"height_ratios": [3, 2]})
+        STYLE["figsize"][0], 5.6), gridspec_kw={"height_ratios": [3, 2]})
+    paired = set()
     for i, (label, d) in enumerate(arms):
         color = PALETTE[i % len(PALETTE)]
         by = d.groupby("year")["value"]
@@ -276,23 +289,28 @@ def difference_figure(arms: list[tuple[str, pd.DataFrame]], effects: pd.DataFram
         if by.size().max() > 1:
             top.fill_between(mean.index, by.quantile(0.05), by.quantile(0.95), color=color,
                              alpha=0.15, lw=0)
-        top.plot(mean.index, mean.to_numpy(), color=color, lw=2, ls="-" if i else "--",
+        top.plot(mean.index, mean.to_numpy(), color=color, ls="-" if i else "--",
                  label=f"{label} (baseline)" if i == 0 else label)
         if i == 0:
             continue
         e = effects[effects["arm"] == label].sort_values("year")
         if e["ci_low"].notna().any():
             bottom.fill_between(e["year"], e["ci_low"], e["ci_high"], color=color, alpha=0.2,
-                                lw=0, label=f"{level:.0%} CI")
-        how = (f"mean of {e['n'].iloc[0]} paired differences" if e["paired"].iloc[0]
-               else "difference of means")
-        bottom.plot(e["year"], e["effect"], color=color, lw=2, label=f"{label}: {how}")
+                                lw=0)
+        bottom.plot(e["year"], e["effect"], color=color)
+        paired.add(f"mean of {e['n'].iloc[0]} paired differences" if e["paired"].iloc[0]
+                   else "difference of means")
     bottom.axhline(0, color=COLORS["published"], lw=0.8)
     top.set_ylabel(output_label(output))
-    bottom.set_ylabel("difference to baseline")
+    bottom.set_ylabel("minus baseline")
+    bottom.set_title(f"Difference to the baseline ({'; '.join(sorted(paired))}), band: "
+                     f"{level:.0%} confidence interval", fontsize="medium")
     year_axis(bottom)
-    top.legend(frameon=False, loc="best")
-    bottom.legend(frameon=False, loc="best")
+    handles, labels = top.get_legend_handles_labels()
+    if any(len(d) > d["year"].nunique() for _, d in arms):
+        handles.append(Patch(color=COLORS["captive"], alpha=0.3))
+        labels.append("5-95 % of replications")
+    fig.legend(handles, labels, loc="outside lower center", ncols=1)
     top.set_title(output_label(output))
     return fig
 
@@ -325,6 +343,7 @@ class ReplicationPanel:
     rotate: bool = False
 
 
+@styled
 def replication_panels_figure(panels: list[ReplicationPanel], title: str | None = None,
                               level: float = 0.95) -> Figure:
     """Validation figure: per panel, the mean of each category with its confidence interval.
@@ -344,7 +363,7 @@ def replication_panels_figure(panels: list[ReplicationPanel], title: str | None 
     from scipy import stats
 
     fig, axes = new_figure(ncols=len(panels), figsize=(
-        max(4.2 * len(panels), 6.0), 4.2 if not any(p.rotate for p in panels) else 5.2))
+        STYLE["figsize"][0], 3.8 if not any(p.rotate for p in panels) else 4.8))
     for ax, p in zip(axes, panels):
         v = np.asarray(p.values, float)
         x = np.arange(v.shape[1])
@@ -359,49 +378,61 @@ def replication_panels_figure(panels: list[ReplicationPanel], title: str | None 
                     label=f"mean, {level:.0%} CI", zorder=3)
         if p.zero_line:
             ax.axhline(0.0, color=COLORS["published"], lw=0.8)
-        ax.set_xticks(x, p.labels, rotation=40 if p.rotate else 0,
-                      ha="right" if p.rotate else "center", fontsize=8)
+        ax.set_xticks(x, [textwrap.fill(lab, 18) for lab in p.labels],
+                      rotation=40 if p.rotate else 0, ha="right" if p.rotate else "center")
         ax.set_xlim(-0.5, len(x) - 0.5)
-        ax.set_ylabel(p.ylabel)
-        ax.set_title(p.title, fontsize=9)
-    axes[0].legend(frameon=False, fontsize=8, loc="best")
+        ax.set_ylabel(textwrap.fill(p.ylabel, 40))
+        ax.set_title(textwrap.fill(p.title, 40), fontsize="medium")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center")
     if title:
         fig.suptitle(title)
     return fig
 
 
-def validation_summary_figure(labels: list[str], t_values: np.ndarray, passed: np.ndarray,
+@styled
+def validation_summary_figure(labels: list[str], t_values: np.ndarray, status: list[str],
                               threshold: np.ndarray | None = None) -> Figure:
     """Summary of a validation report: each claim's signed t statistic.
 
     Parameters
     ----------
     labels : list of str, length n
-        Claim names.
+        Claim names (wrapped to lines of 60 characters, never cut).
     t_values : ndarray, shape (n,)
         Mean effect / standard error, signed so that positive = the predicted direction
         (clipped to +/- 50 for display).
-    passed : ndarray of bool, shape (n,)
+    status : list of str, length n
+        ``PASS``, ``FAIL`` or ``UNDERPOWERED`` (:func:`experiments.samples.claim_status`).
     threshold : ndarray, shape (n,), optional
         The t value each claim needed to pass (the Student-t quantile); drawn as ticks.
     """
-    fig, (ax,) = new_figure(figsize=(8.0, 0.35 * len(labels) + 1.5))
+    from matplotlib.patches import Patch
+
+    look = {"PASS": (COLORS["pass"], None, "passes"),
+            "FAIL": (COLORS["fail"], "//", "fails"),
+            "UNDERPOWERED": (COLORS["captive"], "..", "underpowered (too few replications)")}
+    wrapped = [textwrap.fill(lab, 60) for lab in labels]
+    lines = sum(w.count("\n") + 1 for w in wrapped)
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 0.17 * lines + 0.25 * len(labels)
+                                     + 1.6))
     y = np.arange(len(labels))[::-1]
     t = np.clip(np.nan_to_num(np.asarray(t_values, float)), -50, 50)
-    colors = [COLORS["nearshore"] if ok else COLORS["offshore"] for ok in passed]
-    ax.barh(y, t, color=colors)
+    ax.barh(y, t, color=[look[s][0] for s in status], hatch=[look[s][1] for s in status])
+    handles = [Patch(facecolor=look[s][0], hatch=look[s][1], label=look[s][2])
+               for s in look if s in status]
     if threshold is not None:
-        ax.plot(threshold, y, "|", color=COLORS["published"], ms=12, mew=2,
-                label="needed to pass (95 % CI)")
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        handles += ax.plot(threshold, y, "|", color=COLORS["published"], ms=12, mew=2,
+                           label="needed to pass (95 % CI)")
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     ax.axvline(0.0, color=COLORS["published"], lw=0.8)
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, wrapped)
     ax.set_xlabel("effect / standard error, positive = predicted direction")
     ax.set_title("Validation: every claim")
     return fig
 
 
 # ------------------------------------------------------------------ reproduction
+@styled
 def growth_figure(growth_band: pd.DataFrame, published: pd.DataFrame | None = None,
                   mark_year: int | None = 2017) -> Figure:
     """Year-on-year growth of TCV signed: model median and 90 % band, published points.
@@ -418,7 +449,7 @@ def growth_figure(growth_band: pd.DataFrame, published: pd.DataFrame | None = No
     fig, (ax,) = new_figure()
     ax.fill_between(growth_band["year"], growth_band["lo"], growth_band["hi"],
                     color=COLORS["band"], alpha=0.2, lw=0, label="model, 90 % band")
-    ax.plot(growth_band["year"], growth_band["median"], color=COLORS["tcv"], lw=2,
+    ax.plot(growth_band["year"], growth_band["median"], color=COLORS["tcv"],
             label="model median")
     if published is not None:
         p = published.dropna(subset=["growth"])
@@ -432,38 +463,69 @@ def growth_figure(growth_band: pd.DataFrame, published: pd.DataFrame | None = No
     ax.set_xlabel("year")
     ax.set_ylabel("growth of TCV signed over the previous year")
     ax.set_title("Year-on-year growth")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.legend(loc="upper right")
     return fig
 
 
+@styled
 def counterfactual_figure(with_band: pd.DataFrame, without_band: pd.DataFrame,
-                          country_share: pd.DataFrame, event_year: int) -> Figure:
+                          country_share: pd.DataFrame, event_year: int,
+                          difference: pd.DataFrame | None = None) -> Figure:
     """A policy event against its counterfactual (e.g. the 2018 US tax cut).
 
-    Left: ACV of active contracts (USD bn), median and 90 % band, with and without the
-    event. Right: share of ACV won by vendors of the country concerned (columns
-    ``usa_vendor_share`` and ``usa_vendor_share_no_cut``).
+    Top left: ACV of active contracts (USD bn), median and 90 % band, with and without the
+    event. Top right: share of ACV won by vendors of the country concerned (columns
+    ``usa_vendor_share`` and ``usa_vendor_share_no_cut``). Bottom (with ``difference``):
+    the effect on ACV, the mean over replications of the paired difference (with -
+    without, same seeds) and its 95 % confidence interval.
+
+    Parameters
+    ----------
+    with_band, without_band : DataFrame
+        ``year``, ``median``, ``lo``, ``hi``.
+    country_share : DataFrame
+    event_year : int
+    difference : DataFrame, optional
+        ``year``, ``mean``, ``ci_low``, ``ci_high`` of the paired difference.
     """
-    fig, (a1, a2) = new_figure(ncols=2)
-    for band_, color, label in ((with_band, COLORS["tcv"], "with the tax cut"),
-                                (without_band, COLORS["acv"], "without (counterfactual)")):
+    fig, axes = new_figure(ncols=2, nrows=2 if difference is not None else 1, figsize=(
+        STYLE["figsize"][0], 6.0 if difference is not None else 3.6))
+    a1, a2 = axes[0], axes[1]
+    for band_, color, ls, label in ((with_band, COLORS["tcv"], "-", "with the tax cut"),
+                                    (without_band, COLORS["acv"], "--",
+                                     "without (counterfactual)")):
         a1.fill_between(band_["year"], band_["lo"], band_["hi"], color=color, alpha=0.15, lw=0)
-        a1.plot(band_["year"], band_["median"], color=color, lw=2, label=label)
+        a1.plot(band_["year"], band_["median"], color=color, ls=ls, label=label)
     a2.plot(country_share["year"], country_share["usa_vendor_share"], color=COLORS["tcv"],
-            lw=2, label="with the tax cut")
+            label="with the tax cut")
     a2.plot(country_share["year"], country_share["usa_vendor_share_no_cut"],
-            color=COLORS["acv"], lw=2, ls="--", label="without")
-    for ax in (a1, a2):
-        ax.axvline(event_year, color="#222222", lw=0.8, ls=":")
-        ax.set_xlabel("year")
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
+            color=COLORS["acv"], ls="--", label="without")
     a1.set_ylabel("ACV of active contracts, USD bn")
-    a1.set_title(f"Market ACV, {event_year} US tax cut vs none")
+    a1.set_title(f"Market ACV, {event_year} US tax cut vs none", fontsize="medium")
     a2.set_ylabel("share of ACV won by US vendors")
-    a2.set_title("US vendors' share")
+    a2.set_title("US vendors' share", fontsize="medium")
+    if difference is not None:
+        gs = axes[2].get_subplotspec().get_gridspec()
+        axes[2].remove()
+        axes[3].remove()
+        a3 = fig.add_subplot(gs[1, :])
+        a3.fill_between(difference["year"], difference["ci_low"], difference["ci_high"],
+                        color=COLORS["tcv"], alpha=0.2, lw=0,
+                        label="95 % confidence interval")
+        a3.plot(difference["year"], difference["mean"], color=COLORS["tcv"],
+                label="mean of the paired differences (same seeds)")
+        a3.axhline(0, color=COLORS["published"], lw=0.8)
+        a3.set_ylabel("ACV with - without, USD bn")
+        a3.set_title("Effect of the tax cut on ACV", fontsize="medium")
+        axes = [a1, a2, a3]
+    for ax in axes:
+        ax.axvline(event_year, color="#222222", lw=0.8, ls=":")
+        year_axis(ax)
+        ax.legend(loc="upper left")
     return fig
 
 
+@styled
 def elasticity_figure(table: pd.DataFrame, level: str = "95 % CI") -> Figure:
     """Volume and value elasticities of the market's drivers (validation, issue #12).
 
@@ -476,7 +538,7 @@ def elasticity_figure(table: pd.DataFrame, level: str = "95 % CI") -> Figure:
     level : str
         Label of the intervals.
     """
-    fig, (ax,) = new_figure(figsize=(8.0, 0.55 * len(table) + 1.6))
+    fig, (ax,) = new_figure(figsize=(STYLE["figsize"][0], 0.45 * len(table) + 1.8))
     y = np.arange(len(table))[::-1].astype(float)
     for k, (col, color, dy) in enumerate((("volume", COLORS["acv"], 0.15),
                                           ("value", COLORS["offshore"], -0.15))):
@@ -488,8 +550,8 @@ def elasticity_figure(table: pd.DataFrame, level: str = "95 % CI") -> Figure:
     ax.axvline(0.0, color=COLORS["published"], lw=0.8)
     labels = [f"{d}{' (semi)' if k == 'semi-elasticity' else ''}"
               for d, k in zip(table["driver"], table["kind"])]
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels)
     ax.set_xlabel(f"elasticity of outsourcing to the driver (mean, {level})")
     ax.set_title("Drivers: volume and value elasticities")
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
     return fig

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments import composition
 from experiments.executors import RunTask, map_runs
 from experiments.progress import Progress
+from experiments.samples import MIN_REPLICATIONS, small_sample_warning
 from experiments.seeds import crn_key, root_entropy
 from simulation.config import Scenario
 from simulation.run import Clock, make_seed, run_model
@@ -28,10 +30,12 @@ COUNTERFACTUAL_YEAR = 2018
 
 @dataclass
 class Replicated:
-    """Annual outputs of several replications: ``annual`` has a ``replication`` column."""
+    """Annual outputs of several replications: ``annual`` has a ``replication`` column;
+    ``n_firms`` is the scenario's simulated firms (for counts per 1,000 real firms)."""
 
     annual: pd.DataFrame
     acv_by_country: pd.DataFrame
+    n_firms: int
     composition: pd.DataFrame  # experiments.composition tables, ``replication`` column
 
 
@@ -58,7 +62,8 @@ def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
                     ignore_index=True)
     comp = pd.concat([k.assign(replication=r) for r, (_, _, k) in enumerate(results)],
                      ignore_index=True)
-    return Replicated(annual=annual, acv_by_country=acv, composition=comp)
+    return Replicated(annual=annual, acv_by_country=acv,
+                      n_firms=scenario.population.n_firms, composition=comp)
 
 
 def band(annual: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -86,6 +91,24 @@ def fit_statistics(rep: Replicated) -> tuple[pd.DataFrame, dict]:
     t["ape_pct"] = (t["median"] - t["published"]).abs() / t["published"] * 100
     return t, {"mape": float(t["ape_pct"].mean()), "coverage": float(t["inside"].mean()),
                "n_years": int(len(t))}
+
+
+def paired_difference(rep: Replicated, counter: Replicated, col: str) -> pd.DataFrame:
+    """The effect of a scenario against its counterfactual run on the same seeds: per year
+    the mean over replications of ``rep - counter`` in ``col`` and its 95 % Student-t
+    confidence interval (NaN with fewer than 2 replications): year, mean, ci_low,
+    ci_high."""
+    from scipy import stats
+
+    keys = ["replication", "year"]
+    d = (rep.annual.set_index(keys)[col] - counter.annual.set_index(keys)[col]).groupby(
+        "year")
+    n, mean, sd = d.count(), d.mean(), d.std(ddof=1)
+    half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
+    half[n < 2] = np.nan
+    return pd.DataFrame({"year": mean.index, "mean": mean.to_numpy(),
+                         "ci_low": (mean - half).to_numpy(),
+                         "ci_high": (mean + half).to_numpy()})
 
 
 def _yoy(annual: pd.DataFrame) -> pd.DataFrame:
@@ -148,16 +171,22 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     # 5. the 2018 US tax cut: calibrated vs counterfactual on the same seeds
     usa = _country_share(rep, "USA").merge(_country_share(counter, "USA"), on="year",
                                            suffixes=("", "_no_cut"))
+    effect = paired_difference(rep, counter, "market_acv_usd_bn")
     figs["5_us_tax_cut"] = (figures.counterfactual_figure(
         band(rep.annual, "market_acv_usd_bn"), band(counter.annual, "market_acv_usd_bn"),
-        usa, event_year=COUNTERFACTUAL_YEAR), usa.merge(
+        usa, event_year=COUNTERFACTUAL_YEAR, difference=effect), usa.merge(
             band(rep.annual, "market_acv_usd_bn")[["year", "median"]].rename(
                 columns={"median": "acv_median"}), on="year").merge(
             band(counter.annual, "market_acv_usd_bn")[["year", "median"]].rename(
-                columns={"median": "acv_median_no_cut"}), on="year"))
+                columns={"median": "acv_median_no_cut"}), on="year").merge(
+            effect.rename(columns={"mean": "acv_effect", "ci_low": "acv_effect_ci_low",
+                                   "ci_high": "acv_effect_ci_high"}), on="year"))
     # 6. breaches and back-sourcing
-    figs["6_breaches_backsourcing"] = (plotting.events_figure(mean), mean[[
-        "year", "n_breaches", "n_terminations", "n_backsourced", "n_reshored"]])
+    n_firms = rep.n_firms
+    figs["6_breaches_backsourcing"] = (plotting.events_figure(mean, n_firms),
+                                       plotting.per_thousand_firms(mean[[
+                                           "year", "n_breaches", "n_terminations",
+                                           "n_backsourced", "n_reshored"]], n_firms))
     # 7-8 and the overlays on 3-4: composition beside the published figures (issue #12)
     figs.update(composition.overlay_figures(rep.composition, rep.annual,
                                             figs["3_location_shares"][0],
@@ -166,16 +195,18 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
 
 
 def write_reproduction(folder: Path, scenario: Scenario, rep: Replicated,
-                       counter: Replicated, calibration: dict | None, runtime_s: float) -> dict:
-    """Write the six figures (PNG + CSV) and ``report.md`` into ``folder``."""
+                       counter: Replicated, calibration: dict | None, runtime_s: float,
+                       formats: tuple[str, ...] = ("png",)) -> dict:
+    """Write the six figures (in each of ``formats``, each with its CSV) and ``report.md``
+    into ``folder``."""
     from simulation import plotting
 
     figs = reproduction_figures(rep, counter)
     b = band(rep.annual, "tcv_signed_usd_bn")
     usa = _country_share(rep, "USA").merge(_country_share(counter, "USA"), on="year",
                                            suffixes=("", "_no_cut"))
-    for name, (fig, table) in figs.items():
-        plotting.save(fig, folder / f"{name}.png")
+    plotting.save_figures({name: fig for name, (fig, _) in figs.items()}, folder, formats)
+    for name, (_, table) in figs.items():
         table.to_csv(folder / f"{name}.csv", index=False)
     table, stats = fit_statistics(rep)
     table.to_csv(folder / "fit_table.csv", index=False)
@@ -203,6 +234,12 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
     lines = ["# Reproduction of the market-growth figures", "",
              f"Calibrated scenario, {scenario.population.n_firms} simulated firms, {n_rep} "
              f"replications with common random numbers; runtime {runtime_s:.0f} s.", ""]
+    warning = small_sample_warning(n_rep, "a 90 % band")
+    if warning:
+        lines += [f"> **Warning: small sample.** {warning}: with fewer than "
+                  f"{MIN_REPLICATIONS} runs, the 5 % and 95 % quantiles are interpolated "
+                  "between the most extreme runs, so the band and its coverage below are "
+                  "not those of a 90 % band (`bposim reproduce --replications 20`).", ""]
     if calibration:
         lines += ["## Calibration", "",
                   f"Simulated method of moments on years 2000-2017 only; objective "
@@ -266,9 +303,11 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
 
 
 def reproduce(out: Path, scenario: Scenario, replications: int, seed: int, executor=None,
-              calibration: dict | None = None, quiet: bool = False) -> dict:
+              calibration: dict | None = None, quiet: bool = False,
+              formats: tuple[str, ...] = ("png",)) -> dict:
     """Run the calibrated model and its counterfactual, write everything into ``out``
-    atomically. Returns the fit statistics. Progress goes to stderr unless ``quiet``."""
+    atomically (figures in ``formats``). Returns the fit statistics. Progress goes to
+    stderr unless ``quiet``."""
     from simulation.atomic import atomic_dir
 
     clock = Clock()
@@ -277,5 +316,6 @@ def reproduce(out: Path, scenario: Scenario, replications: int, seed: int, execu
             rep = replicate(scenario, replications, seed, executor, progress)
             counter = replicate(no_tax_cut_scenario(scenario), replications, seed, executor,
                                 progress)
-        stats = write_reproduction(tmp, scenario, rep, counter, calibration, clock.seconds)
+        stats = write_reproduction(tmp, scenario, rep, counter, calibration, clock.seconds,
+                                   formats)
     return stats

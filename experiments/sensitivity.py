@@ -338,10 +338,12 @@ def run_sensitivity(spec: str | Path | LoadedSpec, opts, stderr: TextIO | None =
 
 
 def analyze_folder(sweep_dir: str | Path, out_dir: str | Path | None = None,
-                   stderr: TextIO | None = None) -> SensitivityResult:
+                   stderr: TextIO | None = None, formats: tuple[str, ...] = ("png",)
+                   ) -> SensitivityResult:
     """``bposim sensitivity SWEEP_DIR`` as a function: analyse a finished sweep folder
     (:func:`analyze`, the plan rebuilt by :func:`experiments.plan.stored_plan`) and write
-    the results to ``out_dir`` (default ``SWEEP_DIR/sensitivity``). Runs nothing.
+    the results to ``out_dir`` (default ``SWEEP_DIR/sensitivity``; figures in each of
+    ``formats``). Runs nothing.
 
     Returns
     -------
@@ -367,7 +369,7 @@ def analyze_folder(sweep_dir: str | Path, out_dir: str | Path | None = None,
     indices, notes = analyze(plan, data)
     for w in warn + notes:
         print(f"bposim: warning: {w}", file=stderr)
-    paths = write_results(indices, warn + notes, out_dir)
+    paths = write_results(indices, warn + notes, out_dir, formats)
     return SensitivityResult(None, indices, warn + notes, paths)
 
 

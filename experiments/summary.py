@@ -268,6 +268,6 @@ def load_hint(sweep_dir: str | Path) -> str:
             f'experiments.storage.connect_duckdb("{d}") (views runs, timeseries, plan)')
 
 
-__all__ = ["load", "parameters", "annual_table", "n_firms_by_point", "summary_table", "sweep_figures", "sensitivity_figures", "write_sweep_summary",
-           "load_hint", "fan_points", "grid_axes", "point_label", "short_name",
+__all__ = ["load", "parameters", "annual_table", "n_firms_by_point", "summary_table",
+           "sweep_figures", "sensitivity_figures", "write_sweep_summary", "load_hint", "fan_points", "grid_axes", "point_label", "short_name",
            "SUMMARY_CSV", "FIGURES_DIR", "RANGE", "MAX_FAN_PANELS"]

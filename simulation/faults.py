@@ -82,6 +82,8 @@ def faults_named(label: str, scope: str | Path, then: str = "") -> Iterator[None
     then : str
         What follows the fix (see :func:`classify`).
 
+    Notes
+    -----
     Errors without an errno pass through: those raised on purpose with a message (such
     as :class:`simulation.atomic.OutputExistsError`) and timeouts.
     """

@@ -58,8 +58,8 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None,
     run.acv_by_country.to_csv(folder / "acv_by_country.csv", index=False)
     run.flows_bilateral.to_csv(folder / "flows_bilateral.csv", index=False)
     (folder / "config.toml").write_text(render_scenario_toml(scenario), encoding="utf-8")
-    plotting.save_figures(plotting.run_figures(run.annual, run.acv_by_country), folder,
-                          formats)
+    plotting.save_figures(plotting.run_figures(run.annual, run.acv_by_country,
+                                               scenario.population.n_firms), folder, formats)
     manifest = provenance(
         run.clock, runtime_s=run.runtime_s, seed=run.seed, scenario=scenario,
         results_format_version=RESULTS_FORMAT_VERSION,

@@ -9,6 +9,7 @@ runs (sweeps, calibration, validation) in :mod:`experiments.figures`.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +18,74 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-#: The house style: colours per series, used by every figure.
-COLORS = {
-    "acv": "#1f4e79", "tcv": "#c55a11", "published": "#222222",
-    "onshore": "#2e75b6", "nearshore": "#70ad47", "offshore": "#c00000",
-    "front": "#7030a0", "back": "#bf9000", "captive": "#7f7f7f",
-    "breaches": "#c00000", "backsourced": "#2e75b6", "reshored": "#70ad47",
-    "terminations": "#7f7f7f", "band": "#c55a11",
-}
-STYLE = {"figsize": (8.0, 4.5), "dpi": 120, "grid_alpha": 0.3}
-#: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008), in the order series take
-#: them: blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+#: The style sheet every figure is drawn with (:func:`styled`): sizes, fonts, colours.
+STYLE_SHEET = Path(__file__).with_name("bposim.mplstyle")
+#: Figure widths of a two-column page, inches (the default) and of one column.
+WIDTHS = {"two-column": 7.2, "one-column": 3.5}
+STYLE = {"figsize": (WIDTHS["two-column"], 4.0), "dpi": 300, "grid_alpha": 0.3}
+#: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color universal design"),
+#: in the order series take them: blue, orange, reddish purple, sky blue, bluish green,
+#: vermillion, yellow, black. The first three never put red next to green.
+PALETTE = ("#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#009E73", "#D55E00", "#F0E442",
            "#000000")
+#: The house colours per series, all from :data:`PALETTE` (plus greys); no figure pairs
+#: red with green.
+COLORS = {
+    "acv": "#0072B2", "tcv": "#D55E00", "published": "#222222",
+    "onshore": "#0072B2", "nearshore": "#56B4E9", "offshore": "#E69F00",
+    "front": "#CC79A7", "back": "#E69F00", "captive": "#7f7f7f",
+    "breaches": "#D55E00", "backsourced": "#0072B2", "reshored": "#CC79A7",
+    "terminations": "#555555", "band": "#D55E00", "pass": "#0072B2", "fail": "#D55E00",
+}
+
+
+@functools.cache
+def style_params() -> dict:
+    """The settings of :data:`STYLE_SHEET` (``key: value`` lines), each checked and
+    converted by matplotlib's own validator for that setting."""
+    import matplotlib
+
+    out = {}
+    for line in STYLE_SHEET.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            key, value = (x.strip() for x in line.split(":", 1))
+            out[key] = matplotlib.RcParams.validate[key](value)
+    return out
+
+
+def styled(draw):
+    """Decorator: draw a figure with the house style sheet (:data:`STYLE_SHEET`), then put
+    back the caller's matplotlib settings.
+
+    The settings are set and restored key by key rather than with
+    ``matplotlib.style.context``: the Solara server (``bposim viz``) gives each browser
+    session its own ``rcParams``, on which matplotlib's context managers neither validate
+    nor restore.
+    """
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        rc = matplotlib.rcParams
+        params = style_params()
+        before = {k: rc[k] for k in params}
+        try:
+            for k, v in params.items():
+                rc[k] = v
+            return draw(*args, **kwargs)
+        finally:
+            for k, v in before.items():
+                rc[k] = v
+    return wrapper
+
+
+def resize(fig: Figure, width: str = "one-column") -> Figure:
+    """Scale a figure to a page width (:data:`WIDTHS`), keeping its aspect ratio; the text
+    keeps its size in points. Returns the figure."""
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(WIDTHS[width], h * WIDTHS[width] / w)
+    return fig
 
 #: Axis labels (with units) of the output columns (:mod:`simulation.collector`).
 OUTPUT_LABELS = {
@@ -96,10 +152,11 @@ def number_label(v) -> str:
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray]:
-    """A figure in the house style and its axes (always a flat array)."""
+    """A figure in the house style and its axes (always a flat array): two-column width
+    (:data:`WIDTHS`), 4 in high per row unless ``figsize`` says otherwise. Call it from a
+    function decorated with :func:`styled`."""
     w, h = STYLE["figsize"]
-    fig = Figure(figsize=kw.pop("figsize", (w * (1 + 0.6 * (ncols - 1)), h * nrows)),
-                 dpi=STYLE["dpi"], layout="constrained")
+    fig = Figure(figsize=kw.pop("figsize", (w, h * nrows)), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw).ravel()
     for ax in axes:
         ax.grid(True, alpha=STYLE["grid_alpha"])
@@ -107,11 +164,20 @@ def new_figure(ncols: int = 1, nrows: int = 1, **kw) -> tuple[Figure, np.ndarray
     return fig, axes
 
 
+#: Room per year tick on an x axis, inches ("2000" at 8.5 pt is about 0.3 in wide).
+YEAR_TICK_SPACING = 0.4
+
+
 def year_axis(ax) -> None:
     """x axis in calendar years: whole-year ticks, no offset notation (also for the
-    dashboard's quarterly data, whose years are decimal)."""
+    dashboard's quarterly data, whose years are decimal), and no more ticks than the
+    panel's width holds (:data:`YEAR_TICK_SPACING`), so that narrow panels side by side
+    never run their labels together."""
     ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    width = ax.get_position().width * ax.figure.get_figwidth()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=max(2, int(width / YEAR_TICK_SPACING)),
+                                           steps=[1, 2, 5, 10], integer=True,
+                                           min_n_ticks=1))
     ax.ticklabel_format(axis="x", useOffset=False, style="plain")
 
 
@@ -127,6 +193,7 @@ def published_points(ax, published: pd.DataFrame | None) -> None:
                 mfc="none", color=COLORS["published"], label="published, secondary/unverified")
 
 
+@styled
 def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = None,
                        band: pd.DataFrame | None = None, title: str | None = None) -> Figure:
     """Market size over time: ACV of active contracts and TCV signed per year, USD bn.
@@ -145,19 +212,20 @@ def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = No
     if band is not None:
         ax.fill_between(band["year"], band["lo"], band["hi"], color=COLORS["band"], alpha=0.2,
                         lw=0, label="model TCV signed, band")
-    ax.plot(annual["year"], annual["tcv_signed_usd_bn"], color=COLORS["tcv"], lw=2,
+    ax.plot(annual["year"], annual["tcv_signed_usd_bn"], color=COLORS["tcv"],
             label="model: TCV signed per year")
-    ax.plot(annual["year"], annual["market_acv_usd_bn"], color=COLORS["acv"], lw=2, ls="--",
+    ax.plot(annual["year"], annual["market_acv_usd_bn"], color=COLORS["acv"], ls="--",
             label="model: ACV of active contracts")
     published_points(ax, published)
     year_axis(ax)
     ax.set_ylabel("USD bn (nominal)")
     ax.set_ylim(bottom=0)
     ax.set_title(title or "Outsourcing market size")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 
+@styled
 def location_shares_figure(annual: pd.DataFrame) -> Figure:
     """Onshore / nearshore / offshore shares of ACV over time (stacked area)."""
     fig, (ax,) = new_figure()
@@ -168,10 +236,11 @@ def location_shares_figure(annual: pd.DataFrame) -> Figure:
     year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Where the work goes")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 
+@styled
 def office_shares_figure(annual: pd.DataFrame) -> Figure:
     """Front-office vs back-office shares of ACV over time."""
     fig, (ax,) = new_figure()
@@ -182,26 +251,31 @@ def office_shares_figure(annual: pd.DataFrame) -> Figure:
     year_axis(ax)
     ax.set_ylabel("share of ACV")
     ax.set_title("Front office vs back office")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 
-def events_figure(annual: pd.DataFrame) -> Figure:
-    """Breaches, early terminations, back-sourcing and reshoring per year (counts of
-    simulated firm-process pairs)."""
+@styled
+def events_figure(annual: pd.DataFrame, n_firms: int) -> Figure:
+    """Breaches, early terminations, back-sourcing and reshoring per year, per 1,000 real
+    buyer firms (:func:`per_thousand_firms` of the run's ``n_firms`` simulated firms)."""
     fig, (ax,) = new_figure()
-    for col, key, label in (("n_breaches", "breaches", "breaches"),
-                            ("n_terminations", "terminations", "early terminations"),
-                            ("n_backsourced", "backsourced", "back-sourced"),
-                            ("n_reshored", "reshored", "reshored")):
-        ax.plot(annual["year"], annual[col], color=COLORS[key], lw=2, label=label)
+    per = per_thousand_firms(annual, n_firms)
+    for col, key, label, ls in (("n_breaches", "breaches", "breaches", "-"),
+                                ("n_terminations", "terminations", "early terminations",
+                                 "--"),
+                                ("n_backsourced", "backsourced", "back-sourced", "-"),
+                                ("n_reshored", "reshored", "reshored", ":")):
+        ax.plot(per["year"], per[col], color=COLORS[key], ls=ls, label=label)
     year_axis(ax)
-    ax.set_ylabel("events per year (simulated pairs)")
+    ax.set_ylabel("events per year per 1,000 firms")
+    ax.set_ylim(bottom=0)
     ax.set_title("Breaches and back-sourcing")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    ax.legend(loc="upper left")
     return fig
 
 
+@styled
 def acv_by_country_figure(long: pd.DataFrame, year: int | None = None, top: int = 12) -> Figure:
     """Bar chart of ACV by vendor country in one year (default: the last year)."""
     fig, (ax,) = new_figure()
@@ -214,6 +288,7 @@ def acv_by_country_figure(long: pd.DataFrame, year: int | None = None, top: int 
     return fig
 
 
+@styled
 def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int = 14,
                        title: str | None = None) -> Figure:
     """Heat map of where the work flows: ACV by buyer home country x vendor country.
@@ -250,8 +325,8 @@ def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int
     sub = matrix.loc[rows, cols]
     vals = sub.to_numpy()
     im = ax.imshow(vals, cmap="Blues", aspect="auto", vmin=0)
-    ax.set_xticks(range(len(cols)), cols, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xticks(range(len(cols)), cols, rotation=90)
+    ax.set_yticks(range(len(rows)), rows)
     ax.set_xlabel("vendor country (where the work is done)")
     ax.set_ylabel("buyer home country")
     vmax = vals.max()
@@ -261,20 +336,21 @@ def flow_matrix_figure(matrix: pd.DataFrame, top_home: int = 10, top_vendor: int
             x = vals[i, j]
             if x >= 0.01 * vmax:
                 ax.text(j, i, f"{x:.1f}" if x >= 1 else f"{x:.2f}", ha="center",
-                        va="center", fontsize=6, color="white" if x > 0.55 * vmax else "black")
+                        va="center", fontsize=7, color="white" if x > 0.55 * vmax else "black")
             if h == v:
                 onshore = ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
                                                  lw=1.5, ec=COLORS["tcv"],
                                                  label="onshore (home = vendor country)"))
     fig.colorbar(im, ax=ax, label="ACV, USD bn per year", shrink=0.9)
     if onshore is not None:
-        fig.legend(handles=[onshore], frameon=False, fontsize=8, loc="outside lower right")
+        fig.legend(handles=[onshore], loc="outside lower right")
     shown = float(vals.sum())
     ax.set_title(f"{title}; {shown:.1f} of {total:.1f} shown" if shown < total - 1e-9
-                 else title, fontsize=10)
+                 else title)
     return fig
 
 
+@styled
 def baseline_difference_figure(difference: pd.DataFrame, columns: tuple[str, ...],
                                title: str | None = None) -> Figure:
     """The difference of a run to a baseline run over time, one panel per output.
@@ -288,21 +364,22 @@ def baseline_difference_figure(difference: pd.DataFrame, columns: tuple[str, ...
         Outputs, one panel each, labelled with :func:`output_label`.
     title : str, optional
     """
-    fig, axes = new_figure(ncols=len(columns), figsize=(STYLE["figsize"][0],
-                                                         STYLE["figsize"][1] * 0.8))
+    fig, axes = new_figure(ncols=len(columns), figsize=(STYLE["figsize"][0], 3.0))
     for i, (ax, col) in enumerate(zip(axes, columns)):
         ax.plot(difference["year"], difference[col], color=PALETTE[i % len(PALETTE)], lw=2)
         ax.axhline(0, color=COLORS["published"], lw=0.8)
         year_axis(ax)
-        ax.set_title(output_label(col), fontsize=9)
+        ax.set_title(output_label(col), fontsize="medium")
     axes[0].set_ylabel("this run minus baseline")
     fig.suptitle(title or "Difference to the baseline")
     return fig
 
 
-def run_figures(annual: pd.DataFrame, acv_by_country: pd.DataFrame) -> dict[str, Figure]:
+def run_figures(annual: pd.DataFrame, acv_by_country: pd.DataFrame, n_firms: int
+                ) -> dict[str, Figure]:
     """The figures of one run's results folder: ``market_size`` (against the published
-    series), ``location_shares``, ``events`` and ``acv_by_country`` (last year).
+    series), ``location_shares``, ``events`` (per 1,000 firms) and ``acv_by_country``
+    (last year).
 
     Parameters
     ----------
@@ -310,12 +387,14 @@ def run_figures(annual: pd.DataFrame, acv_by_country: pd.DataFrame) -> dict[str,
         The run's annual table.
     acv_by_country : DataFrame
         ``year``, ``vendor_iso3``, ``acv_usd_bn``.
+    n_firms : int
+        The run's simulated buyer firms.
     """
     from simulation.world import published_market_size
 
     return {"market_size": market_size_figure(annual, published_market_size()),
             "location_shares": location_shares_figure(annual),
-            "events": events_figure(annual),
+            "events": events_figure(annual, n_firms),
             "acv_by_country": acv_by_country_figure(acv_by_country)}
 
 
@@ -331,7 +410,8 @@ FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
 def save_figures(figures: dict[str, Figure], folder: str | Path,
-                 formats: tuple[str, ...] = ("png",)) -> list[Path]:
+                 formats: tuple[str, ...] = ("png",), bbox_inches: str | None = None
+                 ) -> list[Path]:
     """Write each figure as ``folder/<name>.<format>`` for every format; returns the paths.
 
     Each file is written under a temporary name and renamed, so a figure file is never
@@ -345,6 +425,9 @@ def save_figures(figures: dict[str, Figure], folder: str | Path,
         Created if missing.
     formats : tuple of str
         Any of :data:`FIGURE_FORMATS`.
+    bbox_inches : str, optional
+        ``"tight"`` trims figures drawn without a constrained layout (those of other
+        libraries, e.g. EMA Workbench's).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -353,7 +436,7 @@ def save_figures(figures: dict[str, Figure], folder: str | Path,
         for fmt in formats:
             path = folder / f"{name}.{fmt}"
             tmp = folder / f".{name}.{fmt}.tmp"
-            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt)
+            fig.savefig(tmp, dpi=STYLE["dpi"], format=fmt, bbox_inches=bbox_inches)
             tmp.replace(path)
             paths.append(path)
     return paths

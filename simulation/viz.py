@@ -6,23 +6,28 @@ address, or show it inside Jupyter::
     from simulation.viz import Notebook
     Notebook()
 
-Controls (sidebar, "Model Parameters"; they take effect when you press **Reset**): the
+Controls (sidebar, "Model parameters"; each shows its value with its unit and, on hover,
+the scenario field's unit and description from the schema; they take effect when you
+press **Reset**): the
 statutory corporate tax rate of a chosen vendor country and of the buyers' home countries
 (scenario field ``countries.tax_rate_overrides``), extra labour-cost growth in offshore
 countries (``offshore_labour_cost_growth``), the breach hazard multiplier
 (``breach_hazard_scale``), the yearly decline of the coordination cost
 (``coordination_cost_decline``), the backlash intensity (``backlash_intensity``), the number
 of simulated buyer firms (``n_firms``) and the seed. **Step** advances one year (four
-quarters, one model step each); the play button runs on.
+quarters, one model step each); the play button runs on. **Pin as baseline** keeps the
+run for comparison: the difference to it is then shown above the plots.
 
-Live plots, all drawn by :mod:`simulation.plotting` from the model's ``datacollector``:
-market size (ACV and TCV signed), onshore / nearshore / offshore shares, ACV by vendor
-country, breaches and back-sourcing, and the home x vendor-country ACV flow matrix.
+Live plots, all drawn by :mod:`simulation.plotting` from the model's ``datacollector``,
+each with PNG and CSV downloads of what it shows: market size (ACV and TCV signed),
+onshore / nearshore / offshore shares, ACV by vendor country, breaches and back-sourcing
+(per 1,000 real firms), and the home x vendor-country ACV flow matrix.
 See ``docs/dashboard.md``.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,13 +36,13 @@ from typing import Any
 import pandas as pd
 
 import solara
-from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from simulation import plotting
 from simulation.collector import (acv_by_country_frame, acv_flow_matrix, quarterly_frame,
                                   trailing_year_frame)
-from simulation.config import Scenario, load_scenario
+from simulation.config import SECTIONS, Scenario, field_index, load_scenario
 from simulation.model import BPOModel
 from simulation.run import make_seed
 from simulation.world import published_market_size
@@ -171,16 +176,29 @@ class DashboardModel(BPOModel):
         self.dashboard_seed = int(seed)
 
 
-def _slider(kind: str, label: str, value, lo, hi, step) -> dict[str, Any]:
-    """A Mesa ``SolaraViz`` slider spec whose range always contains ``value``."""
+def field_help(flat_name: str) -> str:
+    """A scenario field's unit and description from the schema (:mod:`simulation.config`),
+    for a tooltip: ``"fraction per year. assumption: exponential fall of ..."``."""
+    field = SECTIONS[field_index()[flat_name]].model_fields[flat_name]
+    extra = field.json_schema_extra or {}
+    return f"unit: {extra.get('unit', '')}. {extra.get('source', '')}"
+
+
+def _slider(kind: str, label: str, value, lo, hi, step, fmt: str, help: str
+            ) -> dict[str, Any]:
+    """A slider spec (Mesa ``SolaraViz`` form plus ``format``, the value with its unit as
+    a :meth:`str.format` string, and ``help``, its tooltip) whose range always contains
+    ``value``."""
     return {"type": kind, "label": label, "value": value, "min": min(lo, value),
-            "max": max(hi, value), "step": step}
+            "max": max(hi, value), "step": step, "format": fmt, "help": help}
 
 
 def model_params(base: Scenario) -> dict[str, Any]:
     """The dashboard's controls in Mesa ``SolaraViz`` form, starting at ``base``'s values.
 
     Keys are :class:`DashboardModel` keyword arguments; the ``config`` entry is fixed.
+    Every control also has ``help`` (its tooltip: the scenario field's unit and
+    description from the schema) and sliders ``format`` (their value with its unit).
     Slider ranges (modelling choices for exploration, inside the schema's bounds, see
     ``docs/configuration.md``): firms 100-5000; seed 0-999; tax rates 0-0.5;
     offshore labour-cost growth -0.05 to 0.15 per year; breach hazard x0-x5;
@@ -189,29 +207,42 @@ def model_params(base: Scenario) -> dict[str, Any]:
     """
     lab, coord, risk = base.labour, base.coordination, base.risk
     f, i = "SliderFloat", "SliderInt"
+    tax = field_help("tax_rate_overrides")
     return {
         "config": base,
-        "n_firms": _slider(i, "Firms", base.population.n_firms, 100, 5000, 100),
-        "seed": _slider(i, "Seed", DEFAULT_SEED, 0, 999, 1),
+        "n_firms": _slider(i, "Firms", base.population.n_firms, 100, 5000, 100,
+                           "{:,} simulated firms", field_help("n_firms") + ". Each stands "
+                           "for real_buyer_firms / n_firms real firms: totals keep their "
+                           "scale, more firms means less noise"),
+        "seed": _slider(i, "Seed", DEFAULT_SEED, 0, 999, 1, "{}", "root seed of the "
+                        "run's random numbers: the same seed and controls give the same "
+                        "run; pinning a baseline and moving a control keeps the seed"),
         "vendor_country": {"type": "Select", "label": "Vendor country",
-                           "value": DEFAULT_VENDOR_COUNTRY, "values": vendor_countries(base)},
-        "set_vendor_tax": {"type": "Checkbox", "label": "Set its tax rate", "value": False},
+                           "value": DEFAULT_VENDOR_COUNTRY, "values": vendor_countries(base),
+                           "help": "ISO3 code of the vendor country whose statutory "
+                           "corporate tax rate 'Its tax rate' sets"},
+        "set_vendor_tax": {"type": "Checkbox", "label": "Set its tax rate", "value": False,
+                           "help": "on: the vendor country's rate is 'Its tax rate' in "
+                           "every year; off: the data's rates (Tax Foundation)"},
         "vendor_tax_rate": _slider(f, "Its tax rate", DEFAULT_OVERRIDE_TAX_RATE, 0.0, 0.5,
-                                   0.01),
+                                   0.01, "{:.0%}", tax),
         "set_home_tax": {"type": "Checkbox", "label": "Set home-country tax rates",
-                         "value": False},
+                         "value": False, "help": "on: every buyer home country's rate is "
+                         "'Home tax rate' in every year; off: the data's rates"},
         "home_tax_rate": _slider(f, "Home tax rate", DEFAULT_OVERRIDE_TAX_RATE, 0.0, 0.5,
-                                 0.01),
-        "offshore_labour_cost_growth": _slider(f, "Offshore labour cost",
-                                               lab.offshore_labour_cost_growth, -0.05,
-                                               0.15, 0.005),
+                                 0.01, "{:.0%}", tax),
+        "offshore_labour_cost_growth": _slider(
+            f, "Offshore labour cost", lab.offshore_labour_cost_growth, -0.05, 0.15, 0.005,
+            "{:+.1%} per year", field_help("offshore_labour_cost_growth")),
         "breach_hazard_scale": _slider(f, "Breach hazard", risk.breach_hazard_scale, 0.0,
-                                       5.0, 0.1),
-        "coordination_cost_decline": _slider(f, "Coordination decline",
-                                             coord.coordination_cost_decline, -0.05, 0.15,
-                                             0.005),
+                                       5.0, 0.1, "x{:.1f} the data's hazard",
+                                       field_help("breach_hazard_scale")),
+        "coordination_cost_decline": _slider(
+            f, "Coordination decline", coord.coordination_cost_decline, -0.05, 0.15, 0.005,
+            "{:.1%} per year", field_help("coordination_cost_decline")),
         "backlash_intensity": _slider(f, "Backlash", risk.backlash_intensity, 0.0, 1.0,
-                                      0.02),
+                                      0.02, "{:.2f} x in-house cost",
+                                      field_help("backlash_intensity")),
     }
 
 
@@ -270,8 +301,25 @@ def _when(model: BPOModel) -> str:
     return f"start ({model.scenario_config.time.start_year} Q1 next)"
 
 
-def _show(fig) -> solara.Element:
-    return solara.FigureMatplotlib(fig, format="png", dpi=80)
+def png_bytes(fig) -> bytes:
+    """A figure as PNG at the house resolution (for the PNG downloads)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=plotting.STYLE["dpi"])
+    return buf.getvalue()
+
+
+def _show(fig, name: str, table: pd.DataFrame, model: BPOModel) -> solara.Element:
+    """A plot with its downloads: the figure as PNG and the table behind it as CSV, named
+    after the plot and the quarter shown (``market_size_2001Q4.png``)."""
+    stem = f"{name}_{_when(model).split(' (')[0].replace(' ', '')}"
+    with solara.Column(gap="0px") as col:
+        solara.FigureMatplotlib(fig, format="png", dpi=80)
+        with solara.Row(gap="4px", classes=["bposim-downloads"]):
+            solara.FileDownload(lambda: png_bytes(fig), filename=f"{stem}.png",
+                                label="PNG", mime_type="image/png")
+            solara.FileDownload(lambda: table.to_csv(index=False), filename=f"{stem}.csv",
+                                label="CSV", mime_type="text/csv")
+    return col
 
 
 def run_description(model: BPOModel) -> str:
@@ -295,9 +343,11 @@ def Summary(model: BPOModel, baseline: Baseline | None = None) -> solara.Element
         state = (f"Spin-up done. Press STEP to simulate "
                  f"{model.scenario_config.time.start_year} (one year per press).")
     else:
+        per = 1000 / model.scenario_config.population.n_firms
         state = (f"{model.year} Q{model.quarter} · ACV {q['market_acv_usd_bn'][-1]:.1f} "
                  f"USD bn · offshore {q['share_offshore'][-1]:.0%} of ACV · "
-                 f"{q['n_vendors'][-1]} vendors · {q['n_breaches'][-1]} breaches this quarter")
+                 f"{q['n_vendors'][-1]} vendors · {q['n_breaches'][-1] * per:.0f} breaches "
+                 "per 1,000 firms this quarter")
     with solara.Column(gap="4px", classes=["bposim-summary"]) as col:
         solara.Text(state, style={"font-weight": "bold", "font-size": "1.1em"})
         solara.Text(f"This run: {run_description(model)}")
@@ -308,43 +358,59 @@ def Summary(model: BPOModel, baseline: Baseline | None = None) -> solara.Element
 
 def MarketSize(model: BPOModel) -> solara.Element:
     """Market size: ACV of active contracts and TCV signed (trailing year), USD bn."""
+    live = live_frame(model)
     return _show(plotting.market_size_figure(
-        live_frame(model), _published(), title=f"Outsourcing market size, {_when(model)}"))
+        live, _published(), title=f"Outsourcing market size, {_when(model)}"), "market_size",
+        live[["year", "market_acv_usd_bn", "tcv_signed_usd_bn"]], model)
 
 
 def LocationShares(model: BPOModel) -> solara.Element:
     """Onshore / nearshore / offshore shares of ACV."""
-    return _show(plotting.location_shares_figure(live_frame(model)))
+    live = live_frame(model)
+    return _show(plotting.location_shares_figure(live), "location_shares",
+                 live[["year", "share_onshore", "share_nearshore", "share_offshore"]], model)
 
 
 def AcvByCountry(model: BPOModel) -> solara.Element:
     """ACV by vendor country in the current year (mean of its quarters so far)."""
-    return _show(plotting.acv_by_country_figure(acv_by_country_frame(model)))
+    table = acv_by_country_frame(model)
+    if len(table):
+        table = table[table["year"] == table["year"].max()].sort_values(
+            "acv_usd_bn", ascending=False)
+    return _show(plotting.acv_by_country_figure(table), "acv_by_country", table, model)
 
 
 def Events(model: BPOModel) -> solara.Element:
-    """Breaches, early terminations, back-sourcing and reshoring (trailing year)."""
-    return _show(plotting.events_figure(live_frame(model)))
+    """Breaches, early terminations, back-sourcing and reshoring (trailing year), per
+    1,000 real firms."""
+    n = model.scenario_config.population.n_firms
+    live = live_frame(model)
+    table = plotting.per_thousand_firms(live[["year", *plotting.COUNT_COLUMNS]], n)
+    return _show(plotting.events_figure(live, n), "events", table, model)
 
 
 def WorkFlows(model: BPOModel) -> solara.Element:
     """Home x vendor-country ACV flow matrix of the current quarter."""
+    matrix = acv_flow_matrix(model)
     return _show(plotting.flow_matrix_figure(
-        acv_flow_matrix(model), title=f"Where the work flows (ACV, USD bn), {_when(model)}"))
+        matrix, title=f"Where the work flows (ACV, USD bn), {_when(model)}"), "work_flows",
+        matrix.rename_axis(index="home_iso3").reset_index(), model)
 
 
 def Difference(model: BPOModel, baseline: Baseline) -> solara.Element:
     """This run minus the pinned baseline: ACV, TCV signed, offshore share."""
+    diff = baseline_difference(model, baseline)
     return _show(plotting.baseline_difference_figure(
-        baseline_difference(model, baseline), DIFFERENCE_COLUMNS,
-        title=f"Difference to the baseline, {_when(model)}"))
+        diff, DIFFERENCE_COLUMNS, title=f"Difference to the baseline, {_when(model)}"),
+        "difference_to_baseline", diff, model)
 
 
 #: The dashboard's plots, in display order (two per row on wide screens); with a pinned
 #: baseline, :func:`Difference` comes first.
 VIEWS = (MarketSize, LocationShares, AcvByCountry, Events, WorkFlows)
 
-_CSS = ".bposim-views img {max-width: 100%; height: auto;}"
+_CSS = """.bposim-views img {max-width: 100%; height: auto;}
+.bposim-value {font-size: 0.85em; color: #555; margin: -14px 0 6px 0;}"""
 
 
 @solara.component
@@ -371,29 +437,76 @@ def use_dashboard_model(config: Scenario | None = None):
     return params, solara.use_reactive(first)
 
 
+def format_value(spec: dict[str, Any], value: Any) -> str:
+    """A control's value as shown beside it, with its unit (the spec's ``format``)."""
+    fmt = spec.get("format")
+    return fmt.format(value) if fmt else str(value)
+
+
+@solara.component
+def Control(spec: dict[str, Any], value: Any, on_value):
+    """One control (slider, select or checkbox) with its value and unit, and the
+    scenario field's unit and description from the schema as a tooltip."""
+    kind = spec["type"]
+    with solara.Tooltip(spec.get("help", spec["label"])) as tip:
+        with solara.Column(gap="0px", classes=["bposim-control"]):
+            if kind in ("SliderFloat", "SliderInt"):
+                slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
+                slider(spec["label"], value=value, on_value=on_value, min=spec["min"],
+                       max=spec["max"], step=spec["step"], thumb_label=False)
+                solara.Text(format_value(spec, value), classes=["bposim-value"])
+            elif kind == "Select":
+                solara.Select(spec["label"], value=value, values=spec["values"],
+                              on_value=on_value)
+            elif kind == "Checkbox":
+                solara.Checkbox(label=spec["label"], value=value, on_value=on_value)
+            else:
+                raise ValueError(f"{kind}: not a dashboard control type")
+    return tip
+
+
+@solara.component
+def Controls(params: dict[str, Any], parameters: solara.Reactive[dict]):
+    """The model's controls (:func:`model_params`): each a :func:`Control`. Their values
+    go to ``parameters``, from which RESET builds the model."""
+    user = {k: v for k, v in params.items() if isinstance(v, dict) and "type" in v}
+    start = initial_kwargs(params)
+    solara.use_effect(lambda: parameters.set(dict(start)), [])
+
+    def change(name: str, value: Any) -> None:
+        parameters.set({**start, **parameters.value, name: value})
+
+    for name, spec in user.items():
+        Control(spec, parameters.value.get(name, spec["value"]),
+                lambda v, name=name: change(name, v))
+
+
 @solara.component
 def ControlPanel(model: solara.Reactive[BPOModel], params: dict[str, Any],
                  baseline: solara.Reactive[Baseline | None]):
-    """RESET / ▶ / STEP (Mesa's ``ModelController``; one STEP = one year), PIN AS
-    BASELINE / CLEAR BASELINE, and the model's controls (Mesa's ``ModelCreator``), which
-    take effect on RESET."""
+    """RESET / ▶ / STEP (Mesa's ``ModelController``; one STEP = one year), the quarter
+    simulated, PIN AS BASELINE / CLEAR BASELINE, and the model's controls
+    (:func:`Controls`), which take effect on RESET."""
     parameters = solara.use_reactive({})
     play = solara.use_reactive(PLAY_INTERVAL_MS)
     render = solara.use_reactive(QUARTERS_PER_RENDER)
     threads = solara.use_reactive(False)
-    update_counter.get()  # a step enables "Pin as baseline"
+    update_counter.get()  # redraw the quarter; a step enables "Pin as baseline"
     stepped = bool(model.value.datacollector.model_vars.get("year"))
     with solara.Column() as col:
         with solara.Card("Run"):
             ModelController(model, model_parameters=parameters, play_interval=play,
                             render_interval=render, use_threads=threads)
+            solara.Text(f"Simulated to: {_when(model.value)}", classes=["bposim-when"])
             with solara.Row(justify="space-between"):
                 solara.Button("Pin as baseline", disabled=not stepped, text=True,
                               on_click=lambda: baseline.set(Baseline.of(model.value)))
                 solara.Button("Clear baseline", disabled=baseline.value is None, text=True,
                               on_click=lambda: baseline.set(None))
         with solara.Card("Model parameters"):
-            ModelCreator(model, params, model_parameters=parameters)
+            solara.Text("Hover over a control for its unit and source; RESET applies it.",
+                        style={"font-size": "0.85em"})
+            Controls(params, parameters)
     return col
 
 
@@ -443,4 +556,5 @@ __all__ = ["Page", "Notebook", "Views", "DashboardModel", "dashboard_scenario",
            "model_params", "tax_rate_overrides", "home_countries", "vendor_countries",
            "initial_kwargs", "base_scenario", "use_dashboard_model", "ControlPanel", "live_frame",
            "run_description", "VIEWS", "CONFIG_ENV", "Baseline", "baseline_difference",
-           "Difference", "DIFFERENCE_COLUMNS"]
+           "Difference", "DIFFERENCE_COLUMNS", "Control", "Controls", "format_value",
+           "field_help", "png_bytes"]

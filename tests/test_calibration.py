@@ -109,12 +109,16 @@ def test_reproduce_writes_every_figure_csv_and_report(tmp_path):
     # progress, piped: plain lines up to all 6 runs (3 calibrated + 3 counterfactual)
     steps = re.findall(r"^reproduce: (\d)/6 runs \(\d+ %\), elapsed", r.stderr, re.M)
     assert steps[-1] == "6" and len(steps) >= 3
+    # 3 replications: below the documented minimum, said in the output and the report
+    assert "bposim: warning: 3 replications are below the minimum of 10" in r.stderr
+    assert "(only 3 replications)" in r.stdout
     for name in ("1_market_size", "2_growth", "3_location_shares", "4_office_shares",
                  "5_us_tax_cut", "6_breaches_backsourcing", "7_bpo_share",
                  "8_outsourcing_by_process"):
         assert (out / f"{name}.png").stat().st_size > 1000
         assert len(pd.read_csv(out / f"{name}.csv")) > 0
     report = (out / "report.md").read_text()
+    assert "**Warning: small sample.** 3 replications are below the minimum" in report
     for needle in ("MAPE", "coverage of the 90 % band", "Forecast (out of sample)",
                    "2018 US tax cut", "| 2017 |", "Composition against published figures",
                    "| bpo_share | all | 2015 | 0.286 |"):

@@ -168,6 +168,22 @@ def test_discover_on_a_small_sweep_writes_boxes_and_figures(real_sweep, capsys):
     assert "outcome of interest" in capsys.readouterr().out
 
 
+def test_discover_writes_its_figures_in_every_figure_format(real_sweep, tmp_path):
+    out = tmp_path / "d"
+    cut = float(np.median(run_outcome(load_sweep(real_sweep), "share_offshore",
+                                      (2003, 2004))))
+    assert main(["discover", str(real_sweep), "--output", "share_offshore", "--where",
+                 f"> {cut!r}", "--years", "2003-2004", "--out", str(out),
+                 "--figure-format", "pdf,svg"]) == 0
+    for name in ("prim_box1_tradeoff", "prim_box1_limits"):
+        assert (out / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+        assert b"<svg" in (out / f"{name}.svg").read_bytes()[:2000]
+        assert not (out / f"{name}.png").exists()
+    # the reported box is circled in the house palette (Okabe-Ito vermillion), not red
+    svg = (out / "prim_box1_tradeoff.svg").read_text()
+    assert "#d55e00" in svg.lower() and "#c00000" not in svg.lower()
+
+
 @pytest.mark.parametrize("args,needle", [
     (["--output", "share_offshore", "--where", "above 0.5"], "--where: cannot read"),
     (["--output", "share_offshore", "--where", "share_onshore > 0.5"], "--where: names"),

@@ -9,6 +9,9 @@ from nbclient import NotebookClient
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Figures each notebook shows (its rendered copy in docs/notebooks/ holds them all).
+RENDERED_FIGURES = {"01_quickstart": 6, "02_parameter_sweep": 6,
+                    "03_reproduce_market_growth": 8, "04_when_does_reshoring_happen": 3}
 
 
 def test_there_are_notebooks():
@@ -24,6 +27,27 @@ def test_notebook_is_stored_without_outputs(path):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, \
                 f"{path.name} cell {i} has outputs: clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_a_rendered_copy_with_its_outputs_in_docs(path):
+    """docs/notebooks/NAME.md: every code cell of the notebook as it is now, its outputs
+    and its figures (re-render after changing a notebook: docs/dashboard.md)."""
+    import re
+
+    md = ROOT / "docs" / "notebooks" / f"{path.stem}.md"
+    text = md.read_text(encoding="utf-8")
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        src = cell.source.strip()
+        if cell.cell_type == "code":
+            assert src in text, f"{md.name} is stale: re-render {path.name}"
+        else:  # the markdown cells, up to a rendering detail
+            assert src.splitlines()[0] in text
+    images = re.findall(r"!\[png\]\(([^)]+)\)", text)
+    assert len(images) >= RENDERED_FIGURES[path.stem]
+    assert all((md.parent / i).is_file() for i in images)
+    assert "## Conclusion" in text
 
 
 def _run(path: Path, cwd: Path) -> nbformat.NotebookNode:

@@ -83,7 +83,7 @@ def test_fan_chart_draws_medians_and_quantile_bands_per_group():
     assert len(axes) == 2 and axes[0].get_shared_y_axes().joined(axes[0], axes[1])
     for ax, g in zip(axes, ("slow", "fast")):  # panels in order of appearance
         d = runs[runs["group"] == g]
-        assert ax.get_title().startswith(f"{g}: {d['run_id'].nunique()} runs")
+        assert ax.get_title() == f"{g}\n({d['run_id'].nunique()} runs)"
         median = ax.get_lines()[0]
         med = d.groupby("year")["tcv"].median()
         np.testing.assert_array_equal(median.get_xdata(), med.index.to_numpy())

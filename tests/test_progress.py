@@ -148,3 +148,6 @@ def test_validate_piped_prints_progress_lines_with_a_total(tmp_path):
     total = planned_runs(["fixed_costs"], QUICK)
     assert total == 16 and lines[-1] == (total, total) and len(lines) >= 5
     assert "report:" in p.stdout
+    # 8 replications: the small-sample warning, and a verdict per claim with its n
+    assert "bposim: warning: 8 replications are below the minimum of 10" in p.stderr
+    assert re.search(r"^(PASS|FAIL|UNDERPOWERED) +fixed_costs .*\(n=8\)$", p.stdout, re.M)

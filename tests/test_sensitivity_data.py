@@ -124,6 +124,11 @@ def test_a_finished_sweep_folder_is_analysed_as_it_is(ishigami_sweep, tmp_path, 
     pd.testing.assert_frame_equal(again, first)  # the same analysis, bit for bit
     assert {p.name for p in out.iterdir()} == {"indices.csv", "indices.parquet",
                                                "share_offshore.png", "warnings.txt"}
+    svg = tmp_path / "svg"
+    assert main(["sensitivity", str(ishigami_sweep), "--out", str(svg), "--quiet",
+                 "--figure-format", "svg"]) == 0
+    assert {p.name for p in svg.iterdir()} == {"indices.csv", "indices.parquet",
+                                               "share_offshore.svg", "warnings.txt"}
 
 
 def test_feature_scores_need_the_explore_extra(ishigami_sweep, tmp_path, monkeypatch,

@@ -98,7 +98,8 @@ def test_default_figures_hold_the_data(grid):
     fan = figs["fan_share_offshore"]
     panels = [ax for ax in fan.axes if ax.get_visible()]
     assert len(panels) == 4  # every design point
-    assert "review_hazard 0.01, IND tax rate 0.1: 3 runs" in panels[0].get_title()
+    assert "review_hazard 0.01, IND tax rate 0.1 (3 runs)" in panels[0].get_title().replace(
+        "\n", " ")
     heat = figs["heatmap_share_offshore"]
     img = heat.axes[0].images[0].get_array()
     last = summary_table(*load(sweep_dir))

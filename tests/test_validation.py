@@ -107,6 +107,19 @@ def quick(quick_run):
     return {r.key: r for r in quick_run[0]}
 
 
+def test_quick_claims_that_cannot_tell_are_underpowered_not_failed(quick):
+    """Quick size: 8 replications, below the minimum of 10."""
+    from experiments.samples import MIN_REPLICATIONS
+
+    assert R.QUICK.replications < MIN_REPLICATIONS
+    for r in quick.values():
+        for c in r.claims:
+            e = c.estimate
+            covers_zero = not (e.lo > 0 or e.hi < 0)
+            want = "PASS" if c.passed else "UNDERPOWERED" if covers_zero else "FAIL"
+            assert c.status == want, (r.key, c.text)
+
+
 def test_the_declared_arms_are_the_runs_made(quick_run):
     """``ARMS`` gives ``bposim validate`` the total of its progress."""
     assert quick_run[1].n_runs == planned_runs(CHECKS, R.QUICK)
@@ -263,7 +276,10 @@ def test_cli_validate_writes_the_report(tmp_path):
     assert check["key"] == "fixed_costs" and res["size"]["name"] == "quick"
     (claim,) = check["claims"]
     assert claim["ci_low"] <= claim["mean"] <= claim["ci_high"] and claim["n"] == 8
-    assert ("PASS" if claim["passed"] else "FAIL") in md
+    assert claim["status"] in ("PASS", "FAIL", "UNDERPOWERED")
+    assert f"**{claim['status']}**" in md
+    assert "**Warning: small sample.** 8 replications are below the minimum of 10" in md
+    assert res["min_replications"] == 10 and res["small_sample_warning"].startswith("8 ")
 
 
 @pytest.mark.parametrize("args,needle", [

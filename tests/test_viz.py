@@ -227,6 +227,49 @@ def test_the_app_pins_a_baseline_and_shows_the_difference():
     assert len(_images(rc)) == 5 and "Baseline:" not in _summary(rc)
 
 
+def _texts(rc) -> str:
+    import ipyvuetify as v
+
+    return " ".join(str(c) for w in rc.find(v.Html, tag="span").widgets
+                    for c in w.children if isinstance(c, str))
+
+
+def test_the_app_shows_values_units_tooltips_time_and_downloads():
+    import ipyvuetify as v
+    import solara
+
+    from simulation.viz import Page
+
+    _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    text = _texts(rc)
+    for shown in ("2,000 simulated firms", "x1.0 the data's hazard", "4.0% per year",
+                  "+0.0% per year", "0.10 x in-house cost", "25%",
+                  "Simulated to: start (2000 Q1 next)"):
+        assert shown in text, shown
+    tips = [str(c) for w in rc.find(v.Tooltip).widgets for c in w.children
+            if isinstance(c, str)]
+    assert len(tips) == 11  # one per control
+    assert any("IBM/Ponemon" in t and t.startswith("unit: x.") for t in tips)
+    assert any("exponential fall of the coordination-cost scale" in t for t in tips)
+    rc.find(v.Slider, label="Breach hazard").widget.v_model = 4.0
+    assert "x4.0 the data's hazard" in _texts(rc)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    text = _texts(rc)
+    assert "Simulated to: 2000 Q4" in text and "Time:" not in text
+    labels = [c for w in rc.find(v.Btn).widgets for c in w.children if isinstance(c, str)]
+    assert labels.count("PNG") == labels.count("CSV") == 5
+
+
+def test_downloads_hold_what_is_shown():
+    from simulation.viz import live_frame, png_bytes
+
+    m = DashboardModel(n_firms=120)
+    m.run_for(4)
+    fig = plotting.events_figure(live_frame(m), 120)
+    png = png_bytes(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
 # ------------------------------------------------------------------------------ CLI
 def test_viz_command_serves_on_loopback_by_default():
     cmd = solara_command("127.0.0.1", 8765)

@@ -171,6 +171,22 @@ def test_dashboard_in_chromium(dashboard_url, server_log, browser, tmp_path):
     _press(page, "Step", "2001 Q4")
     baseline = _plots(page)
     page.screenshot(path=str(shots / "dashboard.png"))
+    # its numbers: time as year and quarter, values with units, downloads of what is shown
+    body = page.inner_text("body")
+    assert "Simulated to: 2001 Q4" in body and "Time:" not in body
+    assert "x1.0 the data's hazard" in body and "2,000 simulated firms" in body
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="CSV").first.click()
+    csv = Path(dl.value.path()).read_text()
+    assert dl.value.suggested_filename == "market_size_2001Q4.csv"
+    assert csv.splitlines()[0] == "year,market_acv_usd_bn,tcv_signed_usd_bn"
+    assert len(csv.splitlines()) == 1 + 8  # eight quarters shown
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="PNG").nth(3).click()
+    assert dl.value.suggested_filename == "events_2001Q4.png"
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.locator(".bposim-control").filter(has_text="Breach hazard").hover()
+    page.get_by_text("IBM/Ponemon", exact=False).first.wait_for(timeout=10_000)
 
     # Reset and the same two years again: the same pictures (same seed, same controls)
     _press(page, "Reset", "Spin-up done")

@@ -8,7 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
+from experiments.cli.common import (Command, UsageError, add_executor_args,
+                                    add_figure_format_arg, executor_from_args,
+                                    figure_formats)
 
 
 def _executor_args(p: argparse.ArgumentParser) -> None:
@@ -74,6 +76,7 @@ def _reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--firms", type=int, help="simulated firms (default: the scenario's)")
     p.add_argument("--seed", type=int, default=2024, help="root seed (default 2024)")
     _executor_args(p)
+    add_figure_format_arg(p)
 
 
 def cmd_reproduce(args) -> int:
@@ -82,9 +85,11 @@ def cmd_reproduce(args) -> int:
 
     from experiments.calibration import SHIPPED_RESULT, calibrated_scenario
     from experiments.reproduce import reproduce
+    from experiments.samples import small_sample_warning
     from simulation.inputs import read_json
     from simulation.output import next_free_dir
 
+    formats = figure_formats(args)
     if args.replications < 2:
         raise UsageError(f"--replications: must be >= 2 for a band, got {args.replications}")
     if args.seed < 0:
@@ -102,10 +107,14 @@ def cmd_reproduce(args) -> int:
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:
         stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
-                          quiet=args.quiet)
+                          quiet=args.quiet, formats=formats)
+    warning = small_sample_warning(args.replications, "a 90 % band")
+    if warning:
+        print(f"bposim: warning: {warning} (also in the report)", file=sys.stderr)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
-              f"band in {stats['coverage']:.0%} of {stats['n_years']} years")
+              f"band in {stats['coverage']:.0%} of {stats['n_years']} years"
+              + (f" (only {args.replications} replications)" if warning else ""))
         print(f"figures and report: {out}")
     return 0
 

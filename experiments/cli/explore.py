@@ -7,7 +7,8 @@ import argparse
 import re
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError
+from experiments.cli.common import (Command, UsageError, add_figure_format_arg,
+                                    figure_formats)
 
 
 def _years(text: str) -> tuple[int, int]:
@@ -49,6 +50,7 @@ def _discover_args(p: argparse.ArgumentParser) -> None:
                    "in a PRIM box or a CART leaf (default 0.05)")
     p.add_argument("--out", type=Path, metavar="DIR", help="new folder of the results "
                    "(default SWEEP_DIR/discovery-NAME)")
+    add_figure_format_arg(p)
 
 
 def cmd_discover(args) -> int:
@@ -57,6 +59,7 @@ def cmd_discover(args) -> int:
     from experiments.discovery import Settings, discover, write_discovery
     from simulation.atomic import check_output_dir
 
+    formats = figure_formats(args)
     options = ("years", "statistic", "inputs", "n_boxes", "min_density", "objective",
                "peel_alpha", "paste_alpha", "mass_min")
     settings = Settings(output=args.output, where=args.where,
@@ -70,7 +73,7 @@ def cmd_discover(args) -> int:
     except (FileNotFoundError, storage.SweepFormatError) as err:
         raise UsageError(f"SWEEP_DIR: {err}") from None
     result = discover(data, settings)
-    paths = write_discovery(result, out, args.sweep)
+    paths = write_discovery(result, out, args.sweep, formats)
     print(result.summary())
     for note in result.notes:
         print(f"note: {note}")

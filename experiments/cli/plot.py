@@ -50,8 +50,8 @@ def cmd_plot(args) -> int:
         run = load_run(path)
     except ResultsError as err:
         raise UsageError(f"PATH: {err}") from None
-    paths = plotting.save_figures(plotting.run_figures(run.annual, run.acv_by_country),
-                                  path, formats)
+    figs = plotting.run_figures(run.annual, run.acv_by_country, run.manifest["n_firms"])
+    paths = plotting.save_figures(figs, path, formats)
     print(written(paths))
     return 0
 

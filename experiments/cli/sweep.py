@@ -89,9 +89,9 @@ def cmd_sensitivity(args) -> int:
     from experiments.sensitivity import analyze_folder, format_table, run_sensitivity
     from experiments.spec import load_spec
 
-    figure_formats(args)  # a bad --figure-format stops before any run
+    formats = figure_formats(args)  # a bad --figure-format stops before any run
     if args.spec.is_dir():
-        result = analyze_folder(args.spec, args.out)
+        result = analyze_folder(args.spec, args.out, formats=formats)
         if not args.quiet:
             print(format_table(result.indices))
             print(f"sensitivity indices: {result.paths[0]} (+ .parquet, one chart per "

@@ -7,9 +7,12 @@ The checks are in :mod:`experiments.validation`, the report writer in
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from experiments.cli.common import Command, UsageError, add_executor_args, executor_from_args
+from experiments.cli.common import (Command, UsageError, add_executor_args,
+                                    add_figure_format_arg, executor_from_args,
+                                    figure_formats)
 
 
 def _validate_args(p: argparse.ArgumentParser) -> None:
@@ -23,16 +26,19 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
                    help="comma-separated subset of checks (default: all)")
     add_executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    add_figure_format_arg(p)
 
 
 def cmd_validate(args) -> int:
     """Run the validation checks and write the markdown report folder."""
     from experiments.progress import Progress
+    from experiments.samples import MIN_REPLICATIONS, small_sample_warning
     from experiments.validation import CHECKS, planned_runs
     from experiments.validation.records import FULL, QUICK
     from experiments.validation.report import default_out_dir, validate
     from simulation.atomic import check_output_dir
 
+    formats = figure_formats(args)
     keys = None
     if args.only is not None:
         keys = [k.strip() for k in args.only.split(",") if k.strip()]
@@ -52,17 +58,24 @@ def cmd_validate(args) -> int:
         progress.update(1)
     try:
         with executor as ex:
-            results, out = validate(size, out, keys, progress=_progress, executor=ex)
+            results, out = validate(size, out, keys, progress=_progress, executor=ex,
+                                    formats=formats)
     finally:
         progress.close()
+    warning = small_sample_warning(size.replications, "confidence intervals")
+    if warning:
+        print(f"bposim: warning: {warning}; claims whose interval covers zero are marked "
+              "UNDERPOWERED, not FAIL", file=sys.stderr)
     if not args.quiet:
         for r in results:
             for c in r.claims:
                 e = c.estimate
-                print(f"{'PASS' if c.passed else 'FAIL'}  {r.key:12s} {c.text}: "
-                      f"{e.mean:+.3g} [{e.lo:+.3g}, {e.hi:+.3g}]")
+                print(f"{c.status:12s} {r.key:12s} {c.text}: "
+                      f"{e.mean:+.3g} [{e.lo:+.3g}, {e.hi:+.3g}] (n={e.n})")
         n = sum(len(r.claims) for r in results)
-        print(f"{sum(c.passed for r in results for c in r.claims)} of {n} claims pass")
+        weak = sum(c.status == "UNDERPOWERED" for r in results for c in r.claims)
+        print(f"{sum(c.passed for r in results for c in r.claims)} of {n} claims pass"
+              + (f", {weak} underpowered (n < {MIN_REPLICATIONS})" if weak else ""))
         print(f"report: {out / 'report.md'}")
     return 0
 

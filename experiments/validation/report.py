@@ -24,6 +24,7 @@ from scipy import stats
 import simulation
 from experiments.executors import Executor
 from experiments.figures import validation_summary_figure
+from experiments.samples import MIN_REPLICATIONS, small_sample_warning
 from experiments.validation import CHECKS
 from experiments.validation.records import Replications, Size
 from experiments.validation.statistics import LEVEL, TOLERANCE, CheckResult
@@ -78,8 +79,16 @@ def _fmt(x: float) -> str:
     return f"{x:+.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:+.2e}"
 
 
-def _verdict(ok: bool) -> str:
-    return "**PASS**" if ok else "**FAIL**"
+def _verdict(status: str) -> str:
+    return f"**{status}**"
+
+
+def _check_status(res: CheckResult) -> str:
+    """A check's verdict: PASS if every claim passes, FAIL if any fails, else
+    UNDERPOWERED."""
+    statuses = {c.status for c in res.claims}
+    return "FAIL" if "FAIL" in statuses else "UNDERPOWERED" if "UNDERPOWERED" in statuses \
+        else "PASS"
 
 
 def _claim_rows(res: CheckResult) -> list[str]:
@@ -89,7 +98,7 @@ def _claim_rows(res: CheckResult) -> list[str]:
         e = c.estimate
         rows.append(f"| {c.text} | {c.statistic} | {_fmt(e.mean)} | [{_fmt(e.lo)}, "
                     f"{_fmt(e.hi)}] | {e.n} | {'> 0' if c.expected > 0 else '< 0'} | "
-                    f"{_verdict(c.passed)} |")
+                    f"{_verdict(c.status)} |")
     return rows
 
 
@@ -98,6 +107,8 @@ def render_markdown(results: list[CheckResult], size: Size, runtime_s: float, n_
     """The markdown report (figure paths relative to the report folder)."""
     n_claims = sum(len(r.claims) for r in results)
     n_pass = sum(c.passed for r in results for c in r.claims)
+    n_weak = sum(c.status == "UNDERPOWERED" for r in results for c in r.claims)
+    warning = small_sample_warning(size.replications, "confidence intervals")
     out = [
         "# bposim validation report", "",
         f"bposim {simulation.__version__}"
@@ -106,6 +117,9 @@ def render_markdown(results: list[CheckResult], size: Size, runtime_s: float, n_
         f"{size.replications} replications per arm, window {size.start_year}-"
         f"{size.end_year} (year-end states), root seed {size.root_seed}; {n_runs} model "
         f"runs in {runtime_s:.0f} s.", "",
+        *([f"> **Warning: small sample.** {warning}. A claim whose interval covers zero "
+           "is marked **UNDERPOWERED** (too few replications to tell), not FAIL; see "
+           "`experiments/samples.py`.", ""] if warning else []),
         "Regenerate with `bposim validate" + (" --quick" if size.name == "quick" else "")
         + " --out DIR`. The checks, their sources and designs are explained in "
         "`docs/validation.md`.", "",
@@ -114,7 +128,8 @@ def render_markdown(results: list[CheckResult], size: Size, runtime_s: float, n_
         "The effect of a claim is the mean over replications of a per-replication "
         "statistic (for two arms, the paired difference). **Tolerance** (every claim): "
         f"{TOLERANCE}. A claim whose interval covers zero fails.", "",
-        f"**Result: {n_pass} of {n_claims} claims pass; "
+        f"**Result: {n_pass} of {n_claims} claims pass"
+        + (f", {n_weak} underpowered" if n_weak else "") + "; "
         f"{sum(r.passed for r in results)} of {len(results)} checks pass in full.**", "",
         "| # | check | prediction | effect | 95 % CI | result |",
         "|---|---|---|---|---|---|",
@@ -123,10 +138,10 @@ def render_markdown(results: list[CheckResult], size: Size, runtime_s: float, n_
         for c in r.claims:
             e = c.estimate
             out.append(f"| {i} | {r.title} | {c.text} | {_fmt(e.mean)} | [{_fmt(e.lo)}, "
-                       f"{_fmt(e.hi)}] | {_verdict(c.passed)} |")
+                       f"{_fmt(e.hi)}] | {_verdict(c.status)} |")
     out += ["", f"![summary]({figures['summary']})", ""]
     for i, r in enumerate(results, 1):
-        out += [f"## {i}. {r.title}: {'PASS' if r.passed else 'FAIL'}", "",
+        out += [f"## {i}. {r.title}: {_check_status(r)}", "",
                 f"**Claim.** {r.claim}", "", f"**Source.** {r.source}", "",
                 f"**Experiment.** {r.experiment} {size.replications} replications per arm "
                 f"(common random numbers), {size.n_firms} firms, window {size.start_year}-"
@@ -138,7 +153,7 @@ def render_markdown(results: list[CheckResult], size: Size, runtime_s: float, n_
         if not r.passed and r.diagnosis:
             out += ["", f"**Why it fails (diagnosis).** {r.diagnosis}"]
         notes = [f"- *{c.text}*: {c.if_failed}" for c in r.claims
-                 if not c.passed and c.if_failed]
+                 if c.status == "FAIL" and c.if_failed]
         if notes:
             out += ["", "Notes on the failed claims:", "", *notes]
         if r.diagnostics:
@@ -158,14 +173,18 @@ def results_json(results: list[CheckResult], size: Size) -> dict:
         return {"mean": e.mean, "se": e.se, "ci_low": e.lo, "ci_high": e.hi, "n": e.n}
     return {
         "report_format_version": REPORT_FORMAT_VERSION, "level": LEVEL, "tolerance": TOLERANCE,
+        "min_replications": MIN_REPLICATIONS,
+        "small_sample_warning": small_sample_warning(size.replications,
+                                                     "confidence intervals"),
         "size": {"name": size.name, "n_firms": size.n_firms,
                  "replications": size.replications, "start_year": size.start_year,
                  "end_year": size.end_year, "root_seed": size.root_seed},
         "checks": [{
             "key": r.key, "title": r.title, "claim": r.claim, "source": r.source,
-            "experiment": r.experiment, "passed": r.passed,
+            "experiment": r.experiment, "passed": r.passed, "status": _check_status(r),
             "claims": [{"prediction": c.text, "statistic": c.statistic,
                         "expected_sign": c.expected, "passed": c.passed,
+                        "status": c.status,
                         **est(c.estimate)} for c in r.claims],
             "diagnostics": [{"text": d.text, "statistic": d.statistic, **est(d.estimate)}
                             for d in r.diagnostics],
@@ -175,19 +194,19 @@ def results_json(results: list[CheckResult], size: Size) -> dict:
 
 def summary_figure(results: list[CheckResult]):
     """Every claim's effect / standard error, signed so that positive = predicted."""
-    labels, t, ok, need = [], [], [], []
+    labels, t, status, need = [], [], [], []
     for i, r in enumerate(results, 1):
         for c in r.claims:
             e = c.estimate
-            labels.append(f"{i}. {c.text}"[:70])
+            labels.append(f"{i}. {c.text}")
             t.append(c.expected * e.t if e.n >= 2 else np.nan)
-            ok.append(c.passed)
+            status.append(c.status)
             need.append(stats.t.ppf(0.5 + LEVEL / 2, max(e.n - 1, 1)))
-    return validation_summary_figure(labels, np.array(t), np.array(ok), np.array(need))
+    return validation_summary_figure(labels, np.array(t), status, np.array(need))
 
 
 def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock,
-                 n_runs: int) -> Path:
+                 n_runs: int, formats: tuple[str, ...] = ("png",)) -> Path:
     """Write the report folder atomically (see the module docstring for its files).
 
     Parameters
@@ -199,6 +218,8 @@ def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock
         Started when the validation started.
     n_runs : int
         Model runs made.
+    formats : tuple of str
+        Figure formats; the report shows the PNG (else SVG, else the first format).
 
     Raises
     ------
@@ -208,11 +229,13 @@ def write_report(results: list[CheckResult], size: Size, out: Path, clock: Clock
     with atomic_dir(out) as tmp:
         (tmp / "figures").mkdir()
         (tmp / "replications").mkdir()
-        figures = {"summary": "figures/summary.png"}
-        plotting.save(summary_figure(results), tmp / figures["summary"])
+        shown = next((f for f in ("png", "svg") if f in formats), formats[0])
+        figs = {"summary": summary_figure(results)}
+        figs |= {f"{i}_{r.key}": r.figure for i, r in enumerate(results, 1)}
+        plotting.save_figures(figs, tmp / "figures", formats)
+        figures = {"summary": f"figures/summary.{shown}"}
         for i, r in enumerate(results, 1):
-            figures[r.key] = f"figures/{i}_{r.key}.png"
-            plotting.save(r.figure, tmp / figures[r.key])
+            figures[r.key] = f"figures/{i}_{r.key}.{shown}"
             r.data.to_csv(tmp / "replications" / f"{r.key}.csv", index=False)
         manifest = provenance(clock, report_format_version=REPORT_FORMAT_VERSION,
                               model_runs=n_runs, size=results_json([], size)["size"])
@@ -232,12 +255,14 @@ def default_out_dir(size: Size) -> Path:
 
 def validate(size: Size, out: Path, keys: Iterable[str] | None = None,
              progress: Callable[[int, str], None] | None = None,
-             executor: Executor | None = None) -> tuple[list[CheckResult], Path]:
-    """Run the checks and write the report folder; the job behind ``bposim validate``.
+             executor: Executor | None = None, formats: tuple[str, ...] = ("png",)
+             ) -> tuple[list[CheckResult], Path]:
+    """Run the checks and write the report folder (figures in ``formats``); the job behind
+    ``bposim validate``.
 
     The runs go to ``executor`` (started; None: in this process); see :func:`run_checks`.
     """
     clock = Clock()
     results, reps = run_checks(size, keys, progress, executor)
-    write_report(results, size, out, clock, reps.n_runs)
+    write_report(results, size, out, clock, reps.n_runs, formats)
     return results, out

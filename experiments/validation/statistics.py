@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from experiments import figures
+from experiments.samples import claim_status
 from experiments.validation.records import RunRecord, is_offshored
 
 LEVEL = 0.95
@@ -101,6 +102,13 @@ class Claim:
         if e.n < 2 or not np.isfinite(e.lo):
             return bool(e.n >= 2 and e.mean != 0 and np.sign(e.mean) == self.expected)
         return bool(e.lo > 0) if self.expected > 0 else bool(e.hi < 0)
+
+    @property
+    def status(self) -> str:
+        """``PASS``, ``FAIL``, or ``UNDERPOWERED`` (not passed, interval covering zero,
+        fewer replications than :data:`experiments.samples.MIN_REPLICATIONS`)."""
+        e = self.estimate
+        return claim_status(self.passed, e.n, e.lo, e.hi)
 
 
 @dataclass
