@@ -121,7 +121,9 @@ class PopulationConfig(_Section):
          "compliance", "quality_assurance", "technical_support", "customer_service", "sales",
          "marketing"],
         "process names", "the processes every firm runs (a subset of the 11 in "
-        "simulation/data/processes.csv, whose attributes are modelling assumptions)")
+        "simulation/data/processes.csv; labour intensities and wage multipliers from BLS OES "
+        "2015, IT's non-labour share from Gartner, the other attributes modelling "
+        "assumptions)")
     buyer_home_weights: dict[str, float] = P(
         {"USA": 0.45, "CAN": 0.04, "GBR": 0.10, "DEU": 0.08, "FRA": 0.06, "NLD": 0.03,
          "IRL": 0.01, "JPN": 0.07, "AUS": 0.05, "SGP": 0.01, "ISR": 0.01, "CHN": 0.03,

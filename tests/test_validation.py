@@ -59,9 +59,12 @@ EXPECTED = {
         # the onsite mix (issue #12): quick +0.040 [-0.018, +0.099], full size passes
     },
     "dispersion": {
-        # both pass at full size since captives deliver with the onsite mix (issue #12)
+        # with the process table from BLS OES 2015, IT services included (issue #12): full
+        # size passes both, pairs +0.00549 [+0.00064, +0.0103], firms +0.00269 [+0.00091,
+        # +0.00446]; quick size positive but unresolved, pairs +0.024 [-0.006, +0.054],
+        # firms +0.013 [-0.004, +0.030] (docs/validation.md, check 3)
         "more dispersion raises the share of pairs offshored": WEAK,
-        "more dispersion raises the share of firms offshoring": PASS,
+        "more dispersion raises the share of firms offshoring": WEAK,
     },
     "fixed_costs": {
         "higher fixed cost concentrates offshoring among the largest firms": WEAK,  # captives
@@ -84,7 +87,8 @@ EXPECTED = {
     "drivers": {
         "higher coordination cost lowers outsourced volume": PASS,
         "higher breach hazard lowers outsourced volume": WEAK,
-        "higher backlash lowers outsourced volume": WEAK,
+        "higher backlash lowers outsourced volume": WEAK,  # passes at full size with the
+        # BLS OES process table, -0.0746 [-0.119, -0.0307]; quick -0.127 [-0.337, +0.084]
         "higher hidden costs lowers outsourced volume": WEAK,
     },
 }
