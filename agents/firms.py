@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation import kernels
 from simulation import mechanisms as mech
 from simulation.config import Scenario
 from simulation.context import QuarterContext
@@ -134,12 +135,15 @@ class Contracts:
         cost per hour relative to its host's labour cost (delivery mix and non-labour
         inputs, :func:`~simulation.mechanisms.vendor_input_cost`): wage-weighted hours in
         host-wage equivalents.
+    home : ndarray of int16, shape (n,)
+        Home country of each contract's buyer.
     """
 
     pairs: np.ndarray
     vendor: np.ndarray
     acv: np.ndarray
     work_hours: np.ndarray
+    home: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,9 @@ class Firms:
     def in_force(self) -> InForce:
         """The arrangements in force now (at the start of the quarter)."""
         is_v = self.mode == MODE_VENDOR
+        if kernels.USE_KERNELS:
+            vp, op = kernels.in_force(self.mode)
+            return InForce(is_vendor=is_v, vendor_pairs=vp, outsourced_pairs=op)
         return InForce(is_vendor=is_v, vendor_pairs=np.flatnonzero(is_v),
                        outsourced_pairs=np.flatnonzero(self.mode != MODE_INHOUSE))
 
@@ -320,7 +327,8 @@ class Firms:
         """
         w, pr = self.world, self.world.processes
         oi = in_force.outsourced_pairs
-        bi = oi[u[oi] < self.hazard[oi]]
+        bi = kernels.breached_pairs(oi, u, self.hazard) if kernels.USE_KERNELS \
+            else oi[u[oi] < self.hazard[oi]]
         if not len(bi):
             return Breaches(pairs=bi, vendors=self.vendor[bi], loss=0.0)
         is_v = in_force.is_vendor[bi]
@@ -347,6 +355,16 @@ class Firms:
         """
         sc = self.scenario
         vi = in_force.vendor_pairs
+        if kernels.USE_KERNELS:
+            w, pr = self.world, self.world.processes
+            ending, expired, terminated, cause = kernels.end_contracts(
+                vi, breaches.pairs, u_term, float(sc.risk.breach_termination_prob),
+                self.hours, self.pair_home, self.process, w.labour_cost, ctx.year_index,
+                pr.wage_multiplier, float(sc.labour.cost_to_wage_ratio), pr.nonlabour_share,
+                self.inhouse_factor, self.true_cost, float(sc.decision.poor_value_tolerance),
+                self.poor_quarters, int(sc.decision.poor_value_quarters), self.orphaned,
+                self.end, int(ctx.t))
+            return self._endings(vi, ending, expired, terminated, cause)
         breached = np.zeros(self.n_pairs, dtype=bool)
         breached[breaches.pairs] = True
         term_breach = breached[vi] & (u_term[vi] < sc.risk.breach_termination_prob)
@@ -359,7 +377,10 @@ class Firms:
         cause = mech.early_termination_cause(self.orphaned[vi], term_breach, term_poor)
         terminated = cause != mech.EARLY_TERM_NONE
         expired = ~terminated & (self.end[vi] <= ctx.t)
-        ending = terminated | expired
+        return self._endings(vi, terminated | expired, expired, terminated, cause)
+
+    def _endings(self, vi, ending, expired, terminated, cause) -> Endings:
+        """Book the contracts that end (``vi[ending]``) and describe them."""
         ei = vi[ending]
         self.contracts_ended += len(ei)
         np.add.at(self.n_early_term, vi[terminated] // self.n_processes, 1)
@@ -376,8 +397,15 @@ class Firms:
         the pair's home and process (:meth:`QuarterContext.demand_at`). Running vendor
         contracts are reviewed only when they end.
         """
-        due = u_review < self.scenario.decision.review_hazard * ctx.demand_at(
-            self.pair_home, self.process)
+        rh = self.scenario.decision.review_hazard
+        if kernels.USE_KERNELS:
+            table = ctx.demand_by_review
+            pairs, ended, expired = kernels.due_reviews(
+                u_review, rh * ctx.demand if table is None else rh,
+                np.zeros((0, 0)) if table is None else table, self.pair_home, self.process,
+                self.mode, endings.pairs, endings.expired)
+            return DueReviews(pairs=pairs, ended=ended, expired=expired)
+        due = u_review < rh * ctx.demand_at(self.pair_home, self.process)
         due[in_force.vendor_pairs] = False
         due[endings.pairs] = True
         pairs = np.flatnonzero(due)
@@ -439,21 +467,30 @@ class Firms:
     def learn(self) -> None:
         """Firms learn from outsourced work (ODD step 9, §7.11): experience grows by a
         quarter-year per process not in-house."""
+        if kernels.USE_KERNELS:
+            self.experience += kernels.count_outsourced(self.mode, self.n_processes) / 4.0
+            return
         self.experience += np.count_nonzero(
             self.mode.reshape(-1, self.n_processes) != MODE_INHOUSE, axis=1) / 4.0
 
     def contracts(self, ctx: QuarterContext) -> Contracts:
         """The vendor contracts in force now (:class:`Contracts`); the quarter ``ctx``
         prices their inputs (delivery mix and non-labour inputs, in host-wage hours)."""
-        vi = np.flatnonzero(self.mode == MODE_VENDOR)
         pr, w, yi = self.world.processes, self.world, ctx.year_index
+        if kernels.USE_KERNELS:
+            vi, vendor, acv, work, home = kernels.contracts(
+                self.mode, self.country, self.pair_home, self.process, self.vendor, self.acv,
+                self.hours, w.labour_cost, yi, float(self.scenario.labour.onsite_delivery_share),
+                pr.nonlabour_share, pr.wage_multiplier)
+            return Contracts(pairs=vi, vendor=vendor, acv=acv, work_hours=work, home=home)
+        vi = np.flatnonzero(self.mode == MODE_VENDOR)
         host, buyer = w.labour_cost[self.country[vi], yi], w.labour_cost[self.pair_home[vi], yi]
         inputs = mech.vendor_input_cost(host, buyer, self.scenario.labour.onsite_delivery_share,
                                         self.country[vi] != self.pair_home[vi],
                                         pr.nonlabour_share[self.process[vi]])
         return Contracts(pairs=vi, vendor=self.vendor[vi], acv=self.acv[vi],
                          work_hours=self.hours[vi] * pr.wage_multiplier[self.process[vi]]
-                         * inputs / host)
+                         * inputs / host, home=self.pair_home[vi])
 
     def inhouse_cost_now(self, pairs: np.ndarray, year_index: int) -> np.ndarray:
         """What the contracted work of some pairs would cost in-house this year, USD/year,

@@ -198,7 +198,7 @@ class BPOModel(mesa.Model):
             return
         contracts = self.firms.contracts(ctx)
         vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours,
-                              self.firms.pair_home[contracts.pairs], ctx)
+                              contracts.home, ctx)
         vendors.learn()
         vendors.recover_reputation()
         vendors.set_margins()
