@@ -435,6 +435,16 @@ class Firms:
         country is set when a pair moves to a captive centre and cleared when its last
         captive pair leaves. Vendors' committed hours are booked by the vendors.
         """
+        if kernels.USE_KERNELS:
+            kernels.apply_outcomes(
+                reviews.pair, reviews.firm, reviews.prev_mode, reviews.hours, outcomes.change,
+                outcomes.mode, outcomes.vendor, outcomes.country, outcomes.acv, outcomes.true,
+                outcomes.hazard, outcomes.term_q, outcomes.backsourced, t, self.vendor,
+                self.acv, self.hours, self.start, self.term_q, self.end, self.true_cost,
+                self.poor_quarters, self.orphaned, self.mode, self.country, self.hazard,
+                self.n_backsourced, self.captive, self.n_processes)
+            self.contracts_signed += int(outcomes.signed.sum())
+            return
         c = outcomes.change
         pairs = reviews.pair[c]
         nm = outcomes.mode[c]

@@ -154,7 +154,9 @@ def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlo
         tcv = float(outcomes.tcv[s].sum())
         tcv_bpo = float(outcomes.tcv[s & ~processes.ito[reviews.process]].sum())
         n_back, n_resh = int(outcomes.backsourced.sum()), int(outcomes.reshored.sum())
-        ended_early = np.isin(reviews.pair, endings.pairs[~endings.expired])
+        early = endings.pairs[~endings.expired]
+        ended_early = kernels.sorted_isin(reviews.pair, early) if kernels.USE_KERNELS \
+            else np.isin(reviews.pair, early)  # both increasing
         n_back_early = int(np.count_nonzero(outcomes.backsourced & ended_early))
     return QuarterFlows(tcv=tcv, tcv_bpo=tcv_bpo, n_breaches=len(breaches.pairs),
                         breach_loss=breaches.loss, n_terminations=endings.n_terminated,

@@ -853,3 +853,63 @@ def bilateral_quarter(mode, acv, hours, country, pair_home, process, group, n_co
             out[3, cell] += acv[i]
             out[4, cell] += hours[i]
     return out
+
+
+@njit(cache=True)
+def sorted_isin(a, b):
+    """``np.isin(a, b)`` for increasing ``a`` and ``b`` (one merge pass)."""
+    out = np.zeros(a.shape[0], dtype=np.bool_)
+    j = 0
+    nb = b.shape[0]
+    for i in range(a.shape[0]):
+        while j < nb and b[j] < a[i]:
+            j += 1
+        out[i] = j < nb and b[j] == a[i]
+    return out
+
+
+@njit(cache=True)
+def apply_outcomes(pairs, firm, prev_mode, review_hours, change, mode, vendor, country, acv,
+                   true, hazard, term_q, backsourced, t, p_vendor, p_acv, p_hours, p_start,
+                   p_term_q, p_end, p_true_cost, p_poor_quarters, p_orphaned, p_mode,
+                   p_country, p_hazard, f_n_backsourced, f_captive, n_processes):
+    """Implements :meth:`agents.firms.Firms.apply_outcomes` review by review: the new
+    arrangement of each changed pair (vendor, ACV, hours, start, term and end of a vendor
+    contract, true cost, mode, country, breach hazard), the cleared poor-value counter and
+    orphan flag, the firms' backsourcing count, and their captive country (set by a move
+    to a captive centre, cleared when its last captive pair has left)."""
+    n = pairs.shape[0]
+    for r in range(n):
+        p_orphaned[pairs[r]] = False
+        if backsourced[r]:
+            f_n_backsourced[firm[r]] += 1
+        if not change[r]:
+            continue
+        i = pairs[r]
+        nm = mode[r]
+        sign = nm == MODE_VENDOR
+        p_vendor[i] = vendor[r] if sign else -1
+        p_acv[i] = acv[r]
+        p_hours[i] = review_hours[r] if nm != MODE_INHOUSE else 0.0
+        if sign:
+            p_start[i] = t
+        p_term_q[i] = term_q[r] if sign else 0
+        p_end[i] = t + term_q[r] if sign else -1
+        p_true_cost[i] = true[r]
+        p_poor_quarters[i] = 0
+        p_mode[i] = nm
+        p_country[i] = country[r]
+        p_hazard[i] = hazard[r] if nm != MODE_INHOUSE else 0.0
+    for r in range(n):
+        if change[r] and mode[r] == MODE_CAPTIVE:
+            f_captive[firm[r]] = country[r]
+    for r in range(n):
+        if change[r] and prev_mode[r] == MODE_CAPTIVE:
+            f = firm[r]
+            still = False
+            for q in range(f * n_processes, (f + 1) * n_processes):
+                if p_mode[q] == MODE_CAPTIVE:
+                    still = True
+                    break
+            if not still:
+                f_captive[f] = -1

@@ -226,3 +226,11 @@ def test_numpy_sum_adds_as_numpy_does():
         a = rng.lognormal(10, 3, n) * rng.choice([1.0, -1.0], n)
         assert kernels.numpy_sum(a) == a.sum(), n
     assert str(kernels.numpy_sum(np.array([-0.0]))) == str(np.array([-0.0]).sum())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sorted_isin_equals_numpy(seed):
+    rng = np.random.default_rng(seed)
+    a = np.unique(rng.integers(0, 5000, 2000))
+    b = np.unique(rng.integers(0, 5000, int(rng.integers(0, 3000))))
+    _assert_same(kernels.sorted_isin(a, b), np.isin(a, b))
