@@ -29,11 +29,24 @@ def test_numpy_bound_does_the_same_work(capsys):
     rounding, which can flip a choice only at a razor's edge)."""
     import bench_numpy_bound
     r = bench_numpy_bound.measure(2000, 1, 2005, seed=3)
-    signed_model, signed_bound, reviews = r["check"]
-    assert reviews > 100 and signed_model > 50
+    signed_model, signed_bound, signed_compiled, reviews, reviews_compiled = r["check"]
+    assert reviews > 100 and signed_model > 50 and reviews_compiled == reviews
     assert abs(signed_bound - signed_model) <= max(2, 0.005 * signed_model)
+    # the compiled bound (issue #16) does the same work too
+    assert abs(signed_compiled - signed_model) <= max(2, 0.005 * signed_model)
     bench_numpy_bound.main(["--firms", "1000", "--quarters", "1", "--from-year", "2001"])
-    assert re.search(r"1,000 +[\d.]+ +[\d.]+ +[\d.]+x", capsys.readouterr().out)
+    assert re.search(r"1,000 +[\d.]+ +[\d.]+ +[\d.]+x +[\d.]+ +[\d.]+x",
+                     capsys.readouterr().out)
+
+
+def test_reference_benchmark_runs_both_codes_alternately(capsys):
+    """The reference commit in a temporary git worktree and this checkout, each run in
+    its own child process (tiny size, one repeat)."""
+    import bench_reference
+    bench_reference.main(["--sizes", "100", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert re.search(r"^ +d987d55 +[\d.]+ +[\d.]+ +[\d.]+", out, re.M), out
+    assert re.search(r"ratio reference / this checkout, CPU: [\d.]+x \(min\)", out), out
 
 
 def test_scaling_benchmark_runs_a_size_in_a_child(capsys):
