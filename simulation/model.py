@@ -166,13 +166,16 @@ class BPOModel(mesa.Model):
         sc, w = self.scenario_config, self.world
         ctx = QuarterContext.of(self.t, self.first_year, sc, w)             # 1. context
         vendors.receive_capacity(ctx.t)                                     # 2. arrivals
-        u_breach, u_term, u_review = firms.draw_uniforms(rng)               # 3. draws
         in_force = firms.in_force()
-        breaches = firms.breaches(in_force, u_breach, ctx)                  # 4. breaches
+        # 3. draws: the breach, termination and review uniforms of every pair, in this
+        # order, each row drawn into one buffer just before the rule that reads it
+        breaches = firms.breaches(in_force, firms.draw_uniform(rng), ctx)   # 4. breaches
         vendors.lose_reputation(breaches.vendors)
-        endings = firms.end_contracts(in_force, breaches, u_term, ctx)      # 5-6. endings
+        endings = firms.end_contracts(in_force, breaches, firms.draw_uniform(rng),
+                                      ctx)                                  # 5-6. endings
         vendors.release(endings.vendor, endings.hours)
-        due = firms.due_reviews(in_force, endings, u_review, ctx)           # 7. reviews
+        due = firms.due_reviews(in_force, endings, firms.draw_uniform(rng),
+                                ctx)                                        # 7. reviews
         draws = ReviewDraws.draw(rng, len(due), sc, ctx)
         reviews = outcomes = None
         if len(due):
