@@ -361,7 +361,8 @@ class Firms:
         """
         sc = self.scenario
         vi = in_force.vendor_pairs
-        if kernels.USE_KERNELS:
+        if (kernels.USE_KERNELS and kernels.unchanged(mech, _END_MECHANISMS)
+                and kernels.unchanged(type(self), _END_FIRM_RULES)):
             w, pr = self.world, self.world.processes
             ending, expired, terminated, cause = kernels.end_contracts(
                 vi, breaches.pairs, u_term, float(sc.risk.breach_termination_prob),
@@ -493,7 +494,7 @@ class Firms:
         """The vendor contracts in force now (:class:`Contracts`); the quarter ``ctx``
         prices their inputs (delivery mix and non-labour inputs, in host-wage hours)."""
         pr, w, yi = self.world.processes, self.world, ctx.year_index
-        if kernels.USE_KERNELS:
+        if kernels.USE_KERNELS and kernels.unchanged(mech, _CONTRACT_MECHANISMS):
             vi, vendor, acv, work, home = kernels.contracts(
                 self.mode, self.country, self.pair_home, self.process, self.vendor, self.acv,
                 self.hours, w.labour_cost, yi, float(self.scenario.labour.onsite_delivery_share),
@@ -534,3 +535,11 @@ class Firms:
         they end early next quarter."""
         if exits.any():
             self.orphaned[contracts.pairs[exits[contracts.vendor]]] = True
+
+
+#: The rules the kernels of :meth:`Firms.end_contracts` and :meth:`Firms.contracts`
+#: restate (each kernel is used only while none of its rules is replaced).
+_END_MECHANISMS = kernels.snapshot(mech, ("nonlabour_cost", "early_termination_cause"))
+_END_FIRM_RULES = kernels.snapshot(Firms, ("own_inhouse_cost", "inhouse_cost_now"))
+_CONTRACT_MECHANISMS = kernels.snapshot(mech, ("vendor_input_cost", "delivery_labour_cost",
+                                               "nonlabour_cost"))

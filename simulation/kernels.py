@@ -37,6 +37,22 @@ OFFSHORE = 2  # as simulation.world
 USE_KERNELS = True
 
 
+def snapshot(namespace, names):
+    """The rules a kernel restates, as they are now: ``(name, namespace.name)`` pairs."""
+    return tuple((name, getattr(namespace, name)) for name in names)
+
+
+def unchanged(namespace, rules) -> bool:
+    """True while none of the rules of :func:`snapshot` has been replaced on
+    ``namespace`` (a test or an experiment that swaps a mechanism, or a subclass that
+    overrides a method). A kernel restates those rules, so its caller uses the numpy code,
+    which calls them, as soon as one is replaced."""
+    for name, rule in rules:
+        if getattr(namespace, name) is not rule:
+            return False
+    return True
+
+
 # --------------------------------------------------------------------- consideration sets
 @njit(cache=True)
 def consideration_tables(capacity, reputation, active, specialised):

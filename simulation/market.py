@@ -315,7 +315,10 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
     breach loss, backlash, political risk premium and amortised transition cost; hidden costs (coordination, governance, transition) are
     scaled by ``1 - bias`` in the perceived cost.
     """
-    if kernels.USE_KERNELS and vendors.n > 0 and len(rv.pair):
+    if (kernels.USE_KERNELS and vendors.n > 0 and len(rv.pair)
+            and kernels.unchanged(mech, _PRICING_MECHANISMS)
+            and kernels.unchanged(type(firms), _PRICING_FIRM_RULES)
+            and kernels.unchanged(type(vendors), _PRICING_VENDOR_RULES)):
         return _price_options_compiled(firms, vendors, world, scenario, ctx, rv, sampled)
     sc, w, yi = scenario, world, ctx.year_index
     pr = w.processes
@@ -462,6 +465,16 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         hazard[:, -1] = hz
     return Options(perceived=perceived, true=true, acv=acv, mode=mode, vendor=vend,
                    country=ctry, hazard=hazard)
+
+
+#: The rules the pricing kernel restates (it is used only while none is replaced).
+_PRICING_MECHANISMS = kernels.snapshot(mech, (
+    "nonlabour_cost", "breach_hazard", "expected_breach_loss", "transition_cost",
+    "vendor_input_cost", "delivery_labour_cost", "vendor_price_per_hour",
+    "location_friction", "coordination_cost", "governance_cost", "backlash_cost",
+    "political_risk_premium", "captive_input_cost", "captive_tax_saving"))
+_PRICING_FIRM_RULES = kernels.snapshot(Firms, ("own_inhouse_cost",))
+_PRICING_VENDOR_RULES = kernels.snapshot(Vendors, ("tax_rate_for",))
 
 
 def _price_options_compiled(firms: Firms, vendors: Vendors, world: World, scenario: Scenario,

@@ -234,3 +234,29 @@ def test_sorted_isin_equals_numpy(seed):
     a = np.unique(rng.integers(0, 5000, 2000))
     b = np.unique(rng.integers(0, 5000, int(rng.integers(0, 3000))))
     _assert_same(kernels.sorted_isin(a, b), np.isin(a, b))
+
+
+def test_a_replaced_mechanism_reaches_the_model(monkeypatch):
+    """A kernel restates its mechanisms; when a test or an experiment replaces one, the
+    model uses the numpy code, which calls the replacement."""
+    from agents.firms import Firms
+    kw = dict(n_firms=200, end_year=2003, captives_enabled=True)
+    a = BPOModel(rng=1, **kw)
+    a.run()
+    calls = []
+    rule = mech.captive_input_cost
+
+    def spy(*args):
+        calls.append(1)
+        return rule(*args)
+    monkeypatch.setattr(mech, "captive_input_cost", spy)
+    b = BPOModel(rng=1, **kw)
+    b.run()
+    assert calls  # the replacement was called ...
+    pd.testing.assert_frame_equal(a.quarterly(), b.quarterly(), check_exact=True)  # ... same rule
+    own = Firms.own_inhouse_cost
+    monkeypatch.setattr(Firms, "own_inhouse_cost",
+                        lambda self, pairs, labour: own(self, pairs, labour) * 2.0)
+    c = BPOModel(rng=1, **kw)
+    c.run()
+    assert not a.quarterly().equals(c.quarterly())
