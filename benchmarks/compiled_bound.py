@@ -68,6 +68,7 @@ def _review_pass(pairs, was_v, u_cons, u_choice, ids, cumw, offsets, P, t, p_hom
     chosen = np.full(n, -1, dtype=np.int64)
     fee_out = np.zeros(n)
     cost_out = np.zeros(n)
+    cin_out = np.empty(n)
     hz_out = np.zeros(n)
     hours_out = np.empty(n)
     cand = np.empty(K + 1, dtype=np.int64)
@@ -112,6 +113,7 @@ def _review_pass(pairs, was_v, u_cons, u_choice, ids, cumw, offsets, P, t, p_hom
         trans_in = (fixed_back + sw * own) / term if was_v[r] else 0.0
         cost_in = own + loss_h[h] * sens[p] * 4.0 * min(hz_hc[h, h] * sshare[p], 1.0) \
             + (1.0 - bias) * trans_in
+        cin_out[r] = cost_in
         # vendor options and the vendor nest's inclusive value
         top = -np.inf
         for j in range(K + 1):
@@ -161,11 +163,11 @@ def _review_pass(pairs, was_v, u_cons, u_choice, ids, cumw, offsets, P, t, p_hom
                 hz_out[r] = min(hz_hc[h, v_country[v]] * sshare[p] * v_security[v], 1.0)
                 continue
         cost_out[r] = cost_in
-    return chosen, fee_out, cost_out, hz_out, hours_out
+    return chosen, fee_out, cost_out, cin_out, hz_out, hours_out
 
 
 @njit(cache=True)
-def _apply(pairs, chosen, fee, cost, hz, hours, draw, term_min, t, p_home, v_country,
+def _apply(pairs, chosen, fee, cost, cost_in, hz, hours, draw, term_min, t, p_home, v_country,
            p_mode, p_vendor, p_country, p_acv, p_hours, p_true, p_end, p_hazard, p_poor,
            p_orphaned, v_committed):
     tcv = 0.0
@@ -179,7 +181,7 @@ def _apply(pairs, chosen, fee, cost, hz, hours, draw, term_min, t, p_home, v_cou
         p_country[i] = v_country[v] if sign else p_home[i]
         p_acv[i] = fee[r] if sign else 0.0
         p_hours[i] = hours[r] if sign else 0.0
-        p_true[i] = cost[r]
+        p_true[i] = cost[r] if sign else cost_in[r]  # refused for capacity: in-house
         p_poor[i] = 0
         p_orphaned[i] = False
         if sign:
@@ -271,7 +273,7 @@ class CompiledQuarter(NumpyQuarter):
         order = rng.permutation(n)
         ids, cumw, offsets = kernels.consideration_tables(
             self.v_capacity, self.v_reputation, self.v_active, self.v_specialised)
-        chosen, fee, cost, hz, hours = _review_pass(
+        chosen, fee, cost, cost_in, hz, hours = _review_pass(
             pairs, was_v, u_cons, u_choice, ids, cumw, offsets, P, t, self.p_home,
             self.p_vendor, self.p_end, self.p_factor, self.p_base_hours, vol,
             self.firm_experience, vcty, self.v_capacity, self.v_committed, self.v_active,
@@ -286,7 +288,7 @@ class CompiledQuarter(NumpyQuarter):
                                       self.v_capacity - self.v_committed, 1e-6)
         chosen[~ok] = -1
         self.tcv, signed = _apply(
-            pairs, chosen, fee, cost, hz, hours, draw, sc.contracts.term_min_quarters, t,
+            pairs, chosen, fee, cost, cost_in, hz, hours, draw, sc.contracts.term_min_quarters, t,
             self.p_home, vcty, self.p_mode, self.p_vendor, self.p_country, self.p_acv,
             self.p_hours, self.p_true, self.p_end, self.p_hazard, self.p_poor,
             self.p_orphaned, self.v_committed)
