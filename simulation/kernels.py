@@ -79,30 +79,48 @@ def consideration_tables(capacity, reputation, active, specialised):
     """
     n, P = specialised.shape
     w = np.empty(n)
-    m = 0
+    count = np.zeros(P, dtype=np.int64)
     for v in range(n):
         w[v] = capacity[v] * reputation[v] * (1.0 if active[v] else 0.0)
-    for v in range(n):
-        for p in range(P):
-            if specialised[v, p] and w[v] * 1.0 > 0:
-                m += 1
+        if w[v] * 1.0 > 0:
+            for p in range(P):
+                if specialised[v, p]:
+                    count[p] += 1
+    offsets = np.zeros(P + 1, dtype=np.int64)
+    for p in range(P):
+        offsets[p + 1] = offsets[p] + count[p]
+    m = offsets[P]
     ids = np.empty(m, dtype=np.int64)
     cumw = np.empty(m)
-    offsets = np.zeros(P + 1, dtype=np.int64)
-    i = 0
-    for p in range(P):
-        run = 0.0
-        first = True
-        for v in range(n):
-            wp = w[v] * (1.0 if specialised[v, p] else 0.0)
-            if wp > 0:
-                run = wp if first else run + wp
-                first = False
+    # one pass over the vendors, each process's running sum in slot order (the same
+    # additions in the same order as a pass per process)
+    nxt = offsets[:P].copy()
+    run = np.zeros(P)
+    for v in range(n):
+        if not w[v] * 1.0 > 0:
+            continue
+        for p in range(P):
+            if specialised[v, p]:
+                i = nxt[p]
+                run[p] = w[v] * 1.0 if i == offsets[p] else run[p] + w[v] * 1.0
                 ids[i] = v
-                cumw[i] = run
-                i += 1
-        offsets[p + 1] = i
+                cumw[i] = run[p]
+                nxt[p] = i + 1
     return ids, cumw, offsets
+
+
+@njit(cache=True)
+def _upper_bound(cumw, lo, hi, x, start):
+    """First index in ``[lo, hi)`` with ``cumw > x``, or ``hi`` (``np.searchsorted(...,
+    side="right")`` on the non-decreasing ``cumw[lo:hi]``), found by stepping from the
+    guess ``start``: the steps compare exactly, so the guess changes only the time taken,
+    never the index found."""
+    a = min(max(start, lo), hi)
+    while a > lo and cumw[a - 1] > x:
+        a -= 1
+    while a < hi and cumw[a] <= x:
+        a += 1
+    return a
 
 
 @njit(cache=True)
@@ -115,6 +133,11 @@ def sample_consideration(ids, cumw, offsets, n_slots, process, u, incumbent):
     ``n_slots - 1``); repeats within a row after the first become -1, and so does the
     review's incumbent.
 
+    The lookup starts from a guide table (Chen and Asau 1974): the running sums of each
+    process cut into as many equal intervals as it has entries, with the first entry past
+    each cut; from there :func:`_upper_bound` steps to the exact index, so the result is
+    the binary search's (and ``np.searchsorted``'s) whatever the rounding of the cuts.
+
     Returns
     -------
     ndarray of int64, shape (n, k)
@@ -124,21 +147,36 @@ def sample_consideration(ids, cumw, offsets, n_slots, process, u, incumbent):
     out = np.full((n, k), -1, dtype=np.int64)
     if n_slots == 0 or k == 0:
         return out
+    P = offsets.shape[0] - 1
+    # guide[offsets[p] + b]: first entry of process p whose running sum exceeds the b-th
+    # of its m cuts b x total / m (a guess; _upper_bound makes it exact)
+    guide = np.empty(cumw.shape[0], dtype=np.int64)
+    for p in range(P):
+        lo, hi = offsets[p], offsets[p + 1]
+        m = hi - lo
+        if m == 0:
+            continue
+        total = cumw[hi - 1]
+        i = lo
+        for b in range(m):
+            cut = total * b / m
+            while i < hi and cumw[i] <= cut:
+                i += 1
+            guide[lo + b] = i
     raw = np.empty(k, dtype=np.int64)
     for r in range(n):
         p = process[r]
         lo, hi = offsets[p], offsets[p + 1]
         if hi > lo and cumw[hi - 1] > 0:
             total = cumw[hi - 1]
+            m = hi - lo
             for j in range(k):
                 x = u[r, j] * total
-                a, b = lo, hi  # first index in [lo, hi) with cumw > x (side="right")
-                while a < b:
-                    mid = (a + b) >> 1
-                    if cumw[mid] <= x:
-                        a = mid + 1
-                    else:
-                        b = mid
+                if x == x:  # a guess of the interval; any value works
+                    b = min(max(int(x / total * m), 0), m - 1)
+                    a = _upper_bound(cumw, lo, hi, x, guide[lo + b])
+                else:  # nan: the binary search ends on lo
+                    a = lo
                 raw[j] = ids[a] if a < hi else n_slots - 1
         else:
             for j in range(k):
@@ -191,6 +229,11 @@ def price_options(hours, home, process, pair, firm, prev_mode, status_quo, incum
         ``coordination_cost``, ``governance_cost``, ``backlash_cost``,
         ``political_risk_premium``, ``captive_input_cost`` and ``captive_tax_saving``.
         The hidden-cost bias (``hidden_cost_bias``, an ``exp``) is computed by the caller.
+        The factors that depend only on the home and vendor countries (delivery-mix labour
+        cost, location friction), on the country (political factor) or on the vendor
+        (price markup on domestic and on export work) are tabulated once per call, each
+        entry by the same expression as the row code, so with the same bits; an option
+        that cannot be chosen gets its mode, country and hazard only.
 
         Needs at least one vendor slot (the caller uses the numpy rule otherwise).
 
@@ -211,6 +254,31 @@ def price_options(hours, home, process, pair, firm, prev_mode, status_quo, incum
         vend = np.full((n, k), -1, dtype=np.int64)
         ctry = np.empty((n, k), dtype=np.int16)
         hazard = np.zeros((n, k))
+        # the quarter's tables, each entry the same expression as in the rows below (same
+        # operations on the same values, so the same bits): delivery-mix labour cost and
+        # location friction per [home, country], the political factor per country, and
+        # each vendor's price markup on domestic and on export work
+        C = labour_cost.shape[0]
+        mix = np.empty((C, C))
+        fric_t = np.empty((C, C))
+        polit_t = np.empty(C)
+        for c in range(C):
+            polit_t[c] = min(max((1.0 - stability[c, yi]) / 3.5, 0.0), 1.0)
+            for h in range(C):
+                s = onsite if c != h else 0.0
+                mix[h, c] = (1.0 - s) * labour_cost[c, yi] + s * labour_cost[h, yi]
+                eng = 1.0 if english_pair[h, c] else 0.0
+                fric_t[h, c] = (friction_base + friction_tz * timezone_gap[h, c] / 12.0
+                                + friction_lang * (1.0 - eng)
+                                + friction_dist * distance_km[h, c] / 1e4)
+        nv = v_country.shape[0]
+        mk_home = np.empty(nv)
+        mk_export = np.empty(nv)
+        for v in range(nv):
+            vc = v_country[v]
+            mk_home[v] = 1.0 + v_margin[v] / (1.0 - min(tax_rate[vc, yi], 0.99))
+            mk_export[v] = 1.0 + v_margin[v] / (
+                1.0 - min(export_tax_rate[vc, v_entered[v] // 4, yi], 0.99))
         for r in range(n):
             h = home[r]
             p = process[r]
@@ -242,55 +310,44 @@ def price_options(hours, home, process, pair, firm, prev_mode, status_quo, incum
             ctry[r, 0] = h
             # ---- vendor columns
             coord_base = inhouse_base * kappa * coord_i
+            nl_home = lc_home * nl / (1.0 - nl)
             for j in range(1 + S):
                 v = incumbent[r] if j == 0 else sampled[r, j - 1]
                 col = 1 + j
                 valid = v >= 0
                 vs = v if valid else 0
                 vc = v_country[vs]
-                loc = location[h, vc]
-                host = labour_cost[vc, yi]
-                s = onsite if vc != h else 0.0
-                inputs = ((1.0 - s) * host + s * lc_home) + lc_home * nl / (1.0 - nl)
-                if h == vc:
-                    tax = tax_rate[vc, yi]
-                else:
-                    tax = export_tax_rate[vc, v_entered[vs] // 4, yi]
-                unit = inputs * wm * c2w * efficiency * v_learning[vs]
-                t = min(tax, 0.99)
-                price = unit * (1.0 + v_margin[vs] / (1.0 - t))
-                fee = hr * price
-                eng = 1.0 if english_pair[h, vc] else 0.0
-                fric = (friction_base + friction_tz * timezone_gap[h, vc] / 12.0
-                        + friction_lang * (1.0 - eng) + friction_dist * distance_km[h, vc] / 1e4)
-                coord = coord_base * fric
-                gov = fee * governance * spec
-                off = loc == OFFSHORE
+                off = location[h, vc] == OFFSHORE
                 hz = breach_hazard_q[vc] * sshare * v_security[vs] \
                     * (offshore_mult if off else 1.0) * breach_scale
                 hz = min(max(hz, 0.0), 1.0)
+                mode[r, col] = MODE_VENDOR
+                ctry[r, col] = vc
+                hazard[r, col] = hz
+                # the costs of an option that cannot be chosen are not written
+                if not (valid and v_capacity[vs] - v_committed[vs] >= hr and v_active[vs]):
+                    continue
+                inputs = mix[h, vc] + nl_home
+                unit = inputs * wm * c2w * efficiency * v_learning[vs]
+                price = unit * (mk_home[vs] if h == vc else mk_export[vs])
+                fee = hr * price
+                coord = coord_base * fric_t[h, vc]
+                gov = fee * governance * spec
                 breach = 4.0 * hz * impact * sens * (1.0 + third_party_premium)
                 backl = inhouse_base * backlash_intensity * cf * (1.0 if off else 0.0)
-                polit = fee * political_scale * min(max((1.0 - stability[vc, yi]) / 3.5, 0.0),
-                                                    1.0)
-                fixed = (fixed_domestic if loc == 0 else fixed_offshore) * 1e6
+                polit = fee * political_scale * polit_t[vc]
+                fixed = (fixed_domestic if location[h, vc] == 0 else fixed_offshore) * 1e6
                 if j == 0 and status_quo[r] == 1:
                     trans = 0.0
                 else:
                     trans = (fixed + switching * (fee + coord)
                              * (1.0 + specificity_scale * spec)) / term
-                spare = v_capacity[vs] - v_committed[vs]
-                ok = valid and spare >= hr and v_active[vs]
                 hidden = coord + gov + trans
                 visible = fee + breach + backl + polit
-                if ok:
-                    true[r, col] = visible + hidden
-                    perceived[r, col] = visible + (1 - b) * hidden
-                    acv[r, col] = fee
-                    vend[r, col] = v
-                mode[r, col] = MODE_VENDOR
-                ctry[r, col] = vc
-                hazard[r, col] = hz
+                true[r, col] = visible + hidden
+                perceived[r, col] = visible + (1 - b) * hidden
+                acv[r, col] = fee
+                vend[r, col] = v
             # ---- captive centre
             if captive_on:
                 cc = captive[firm[r]]

@@ -111,6 +111,46 @@ def test_consideration_tables_and_draws_equal_numpy(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_consideration_draws_equal_numpy_at_the_edges_of_the_guide_table(seed):
+    """The guide table of the consideration kernel is a guess only: draws that fall
+    exactly on a running sum, a vendor whose weight spans many guide intervals, equal
+    weights, many vendors and very uneven ones all give numpy's ``searchsorted`` index."""
+    rng = np.random.default_rng(100 + seed)
+    P, nv, n, k = 4, int(rng.integers(200, 3000)), 3000, 5
+    capacity, reputation, active, spec = _random_index(rng, nv, P)
+    if seed % 3 == 0:
+        capacity[rng.integers(0, nv)] *= 1e4  # one vendor takes most of the weight
+    elif seed % 3 == 1:
+        capacity[:], reputation[:] = 1.0, 0.5  # equal weights: evenly spaced sums
+    else:
+        capacity = rng.pareto(0.7, nv) * (rng.random(nv) > 0.1)  # very uneven
+    w = capacity * reputation * active
+    vendors = [np.flatnonzero(w * spec[:, p] > 0) for p in range(P)]
+    cumw = [np.cumsum((w * spec[:, p])[ids]) for p, ids in enumerate(vendors)]
+    ids, cw, off = kernels.consideration_tables(capacity, reputation, active, spec)
+    process = rng.integers(0, P, n)
+    u = rng.random((n, k))
+    for r in range(0, n, 2):  # draws on (or a rounding away from) a running sum
+        c = cumw[process[r]]
+        if len(c):
+            u[r, :3] = c[rng.integers(0, len(c), 3)] / c[-1]
+            u[r, 3] = np.nextafter(u[r, 0], 0.0)
+    u[-5:] = np.nextafter(1.0, 0.0)
+    incumbent = np.where(rng.random(n) < 0.5, rng.integers(-1, nv, n), -1)
+    expected = market.sample_consideration(ConsiderationIndex(vendors, cumw, nv), process, u)
+    expected[expected == incumbent[:, None]] = -1
+    got = kernels.sample_consideration(ids, cw, off, nv, process, u, incumbent)
+    _assert_same(got, expected)
+    # from any starting guess, the stepping search ends on searchsorted's index
+    for p in range(P):
+        lo, hi = off[p], off[p + 1]
+        for x in np.r_[cw[lo:hi][::7], rng.random(20) * (cw[hi - 1] if hi > lo else 1.0)]:
+            want = lo + np.searchsorted(cw[lo:hi], x, side="right")
+            for start in (lo - 3, lo, (lo + hi) // 2, want, hi, hi + 3):
+                assert kernels._upper_bound(cw, lo, hi, x, start) == want
+
+
+@pytest.mark.parametrize("seed", range(6))
 def test_logit_choice_kernels_equal_numpy(numpy_rules, seed):
     rng = np.random.default_rng(seed)
     n, k = 2000, 7
