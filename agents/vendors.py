@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation import kernels
 from simulation import mechanisms as mech
 from simulation.config import Scenario
 from simulation.context import QuarterContext
@@ -35,6 +36,9 @@ class ConsiderationIndex:
     vendors: list          # per process: ndarray of int, vendor slots
     cumw: list             # per process: ndarray of float, running sum of weights
     n_slots: int           # number of vendor slots (drawn indices are < n_slots)
+    flat_vendors: np.ndarray | None = None  # the vendors of all processes, concatenated
+    flat_cumw: np.ndarray | None = None     # the running sums of all processes, concatenated
+    offsets: np.ndarray | None = None       # process p: flat entries offsets[p]:offsets[p + 1]
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,13 @@ class Vendors:
         full vector (adding a zero weight changes no sum), so draws are the same as an
         inverse CDF over all vendor slots, at a cost that grows with the log of the offers.
         """
+        if kernels.USE_KERNELS:
+            ids, cw, off = kernels.consideration_tables(self.capacity, self.reputation,
+                                                        self.active, self.specialised)
+            return ConsiderationIndex(
+                vendors=[ids[off[p]:off[p + 1]] for p in range(self.n_processes)],
+                cumw=[cw[off[p]:off[p + 1]] for p in range(self.n_processes)],
+                n_slots=self.n, flat_vendors=ids, flat_cumw=cw, offsets=off)
         w = self.capacity * self.reputation * self.active
         vendors, cumw = [], []
         for p in range(self.n_processes):
@@ -332,7 +343,11 @@ class Vendors:
     def accept_requests(self, chosen_vendor, hours, order) -> np.ndarray:
         """Answer the quarter's requests in priority order against today's spare capacity
         (:func:`resolve_capacity`, §7.5). Shapes ``(n,)``; returns bool, shape ``(n,)``."""
-        return resolve_capacity(chosen_vendor, hours, order, self.capacity - self.committed)
+        spare = self.capacity - self.committed
+        if kernels.USE_KERNELS:
+            return kernels.resolve_capacity(chosen_vendor, hours, order, spare,
+                                            CAPACITY_TOLERANCE_HOURS)
+        return resolve_capacity(chosen_vendor, hours, order, spare)
 
     def commit(self, vendor: np.ndarray, hours: np.ndarray) -> None:
         """Book the hours of signed contracts (``vendor``, ``hours``: one entry per
@@ -394,16 +409,23 @@ class Vendors:
         """
         sc, w = self.scenario, self.world
         vc, n = sc.vendors, self.n
-        revenue = np.bincount(vendor, acv, minlength=n)[:n] / 4.0
+        if kernels.USE_KERNELS:
+            rev_sum, work_sum, export_sum = kernels.vendor_sums(vendor, acv, work_hours,
+                                                                buyer_home, self.country, n)
+        else:
+            rev_sum = np.bincount(vendor, acv, minlength=n)[:n]
+            work_sum = np.bincount(vendor, work_hours, minlength=n)[:n]
+            export_sum = np.bincount(vendor, acv * (buyer_home != self.country[vendor]),
+                                     minlength=n)[:n]
+        revenue = rev_sum / 4.0
         wage = w.labour_cost[self.country, ctx.year_index] * sc.labour.cost_to_wage_ratio \
             * vc.vendor_efficiency * self.learning
-        work_cost = np.bincount(vendor, work_hours, minlength=n)[:n] * wage / 4.0
+        work_cost = work_sum * wage / 4.0
         idle = np.maximum(self.capacity - self.committed, 0.0)
         idle_cost = idle * wage * vc.idle_cost_fraction / 4.0
         overhead = vc.overhead_fte * mech.HOURS_PER_FTE_YEAR * wage / self.learning / 4.0
         gross_income = revenue - work_cost - idle_cost
-        export = np.bincount(vendor, acv * (buyer_home != self.country[vendor]),
-                             minlength=n)[:n] / 4.0
+        export = export_sum / 4.0
         yi, c, ey = ctx.year_index, self.country, self.entered // 4
         tax = mech.vendor_profit_tax(
             gross_income - overhead, gross_income,

@@ -73,6 +73,7 @@ import numpy as np
 import pandas as pd
 
 from agents.firms import MODE_CAPTIVE, MODE_VENDOR
+from simulation import kernels
 from simulation import mechanisms as mech
 
 OUTPUT_COLUMNS = (
@@ -153,7 +154,9 @@ def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlo
         tcv = float(outcomes.tcv[s].sum())
         tcv_bpo = float(outcomes.tcv[s & ~processes.ito[reviews.process]].sum())
         n_back, n_resh = int(outcomes.backsourced.sum()), int(outcomes.reshored.sum())
-        ended_early = np.isin(reviews.pair, endings.pairs[~endings.expired])
+        early = endings.pairs[~endings.expired]
+        ended_early = kernels.sorted_isin(reviews.pair, early) if kernels.USE_KERNELS \
+            else np.isin(reviews.pair, early)  # both increasing
         n_back_early = int(np.count_nonzero(outcomes.backsourced & ended_early))
     return QuarterFlows(tcv=tcv, tcv_bpo=tcv_bpo, n_breaches=len(breaches.pairs),
                         breach_loss=breaches.loss, n_terminations=endings.n_terminated,
@@ -277,28 +280,39 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
     """
     w = world
     scale = firms_per_agent / 1e9
-    is_v = firms.mode == MODE_VENDOR
-    vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
-    acv = firms.acv[vi]
-    total = float(acv.sum())
-    country = firms.country[vi]
     nc = w.n_countries
-    loc = w.location.ravel()[firms.pair_home[vi].astype(np.intp) * nc + country]
-    by_loc = np.bincount(loc, acv, minlength=3)
-    front = w.processes.front_office[firms.process[vi]]
-    fo = float(acv[front].sum())
-    cap_val = float(firms.acv[firms.mode == MODE_CAPTIVE].sum())
     nv = vendors.n
-    vend_acv = np.bincount(firms.vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
+    if kernels.USE_KERNELS:  # the same sums, in one pass over the pairs
+        total, fo, back, cap_val, hours, by_loc, vend_acv, by_country, n_active = \
+            kernels.quarter_stocks(firms.mode, firms.acv, firms.hours, firms.country,
+                                   firms.pair_home, firms.process, firms.vendor, w.location,
+                                   w.processes.front_office, nv, nc)
+        total, fo, back, cap_val, hours = (float(x) for x in (total, fo, back, cap_val, hours))
+    else:
+        is_v = firms.mode == MODE_VENDOR
+        vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
+        acv = firms.acv[vi]
+        total = float(acv.sum())
+        country = firms.country[vi]
+        loc = w.location.ravel()[firms.pair_home[vi].astype(np.intp) * nc + country]
+        by_loc = np.bincount(loc, acv, minlength=3)
+        front = w.processes.front_office[firms.process[vi]]
+        fo = float(acv[front].sum())
+        back = float(acv[~front].sum())
+        cap_val = float(firms.acv[firms.mode == MODE_CAPTIVE].sum())
+        vend_acv = np.bincount(firms.vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
+        by_country = np.bincount(country, acv, minlength=nc)
+        hours = float(firms.hours[vi].sum())
+        n_active = len(vi)
     vsum = float(vend_acv.sum()) if nv else 0.0
     hhi = min(float(((vend_acv / vsum) ** 2).sum()), 1.0) if vsum > 0 else 0.0
     if total > 0:  # shares from their own parts, so rounding cannot push them past 1
         s_loc = np.clip(by_loc / by_loc.sum(), 0.0, 1.0)
-        s_front = min(max(fo / (fo + float(acv[~front].sum())), 0.0), 1.0)
+        s_front = min(max(fo / (fo + back), 0.0), 1.0)
     else:
         s_loc = np.array([1.0, 0.0, 0.0])
         s_front = 0.0
-    acv_country = np.bincount(country, acv, minlength=nc) * scale
+    acv_country = by_country * scale
     return {
         "year": ctx.year, "quarter": ctx.quarter,
         "market_acv_usd_bn": total * scale,
@@ -308,7 +322,8 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         "share_offshore": float(s_loc[2]),
         "share_front_office": float(s_front), "share_back_office": float(1.0 - s_front),
         "share_captive": cap_val / (total + cap_val) if cap_val > 0 else 0.0,
-        "outsourcing_rate": float(is_v.mean()),
+        # the mean of a boolean array is its count (exact in any order) / its length
+        "outsourcing_rate": n_active / firms.n_pairs,
         "n_vendors": int(vendors.active.sum()),
         "hhi_vendors": hhi,
         "n_breaches": flows.n_breaches,
@@ -316,11 +331,11 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         "n_terminations": flows.n_terminations,
         "n_backsourced": flows.n_backsourced,
         "n_reshored": flows.n_reshored,
-        "outsourced_hours_m": float(firms.hours[vi].sum()) * firms_per_agent / 1e6,
+        "outsourced_hours_m": hours * firms_per_agent / 1e6,
         **{c: getattr(flows, c) for c in (*EARLY_TERM_COLUMNS,
                                           "n_backsourced_after_early_term")},
         "n_contracts_signed_cum": firms.contracts_signed,
-        "n_contracts_active": int(is_v.sum()),
+        "n_contracts_active": int(n_active),
         "n_contracts_ended_cum": firms.contracts_ended,
         "captive_value_usd_bn": cap_val * scale,
         "_acv_by_country": acv_country,
@@ -349,6 +364,9 @@ def bilateral_quarter(firms, world) -> np.ndarray:
     C = world.n_countries
     pr = world.processes
     group = 2 * pr.ito.astype(np.intp) + pr.front_office.astype(np.intp)
+    if kernels.USE_KERNELS:
+        return kernels.bilateral_quarter(firms.mode, firms.acv, firms.hours, firms.country,
+                                         firms.pair_home, firms.process, group, C)
     out = np.zeros((5, C * C * 4))
     for row, mode in ((0, MODE_VENDOR), (3, MODE_CAPTIVE)):
         idx = np.flatnonzero(firms.mode == mode)

@@ -36,6 +36,7 @@ import numpy as np
 
 from agents.firms import MODE_CAPTIVE, MODE_INHOUSE, MODE_VENDOR, DueReviews, Firms
 from agents.vendors import ConsiderationIndex, Vendors
+from simulation import kernels
 from simulation import mechanisms as mech
 from simulation.config import Scenario
 from simulation.context import QuarterContext
@@ -240,8 +241,13 @@ def decide(firms: Firms, vendors: Vendors, world: World, scenario: Scenario,
         Chosen option column per review.
     """
     dc = scenario.decision
-    sampled = sample_consideration(consideration, rv.process, u_cons)
-    sampled[sampled == rv.incumbent[:, None]] = -1
+    if kernels.USE_KERNELS and consideration.offsets is not None:
+        sampled = kernels.sample_consideration(
+            consideration.flat_vendors, consideration.flat_cumw, consideration.offsets,
+            consideration.n_slots, rv.process, u_cons, rv.incumbent)
+    else:
+        sampled = sample_consideration(consideration, rv.process, u_cons)
+        sampled[sampled == rv.incumbent[:, None]] = -1
     opts = price_options(firms, vendors, world, scenario, ctx, rv, sampled)
     choice = mech.logit_choice(opts.perceived, opts.perceived[:, 0], dc.logit_intensity,
                                dc.status_quo_inertia, rv.status_quo, u_choice, nest=opts.nest,
@@ -309,6 +315,11 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
     breach loss, backlash, political risk premium and amortised transition cost; hidden costs (coordination, governance, transition) are
     scaled by ``1 - bias`` in the perceived cost.
     """
+    if (kernels.USE_KERNELS and vendors.n > 0 and len(rv.pair)
+            and kernels.unchanged(mech, _PRICING_MECHANISMS)
+            and kernels.unchanged(type(firms), _PRICING_FIRM_RULES)
+            and kernels.unchanged(type(vendors), _PRICING_VENDOR_RULES)):
+        return _price_options_compiled(firms, vendors, world, scenario, ctx, rv, sampled)
     sc, w, yi = scenario, world, ctx.year_index
     pr = w.processes
     n = len(rv.pair)
@@ -452,6 +463,51 @@ def price_options(firms: Firms, vendors: Vendors, world: World, scenario: Scenar
         mode[:, -1] = MODE_CAPTIVE
         ctry[:, -1] = cs
         hazard[:, -1] = hz
+    return Options(perceived=perceived, true=true, acv=acv, mode=mode, vendor=vend,
+                   country=ctry, hazard=hazard)
+
+
+#: The rules the pricing kernel restates (it is used only while none is replaced).
+_PRICING_MECHANISMS = kernels.snapshot(mech, (
+    "nonlabour_cost", "breach_hazard", "expected_breach_loss", "transition_cost",
+    "vendor_input_cost", "delivery_labour_cost", "vendor_price_per_hour",
+    "location_friction", "coordination_cost", "governance_cost", "backlash_cost",
+    "political_risk_premium", "captive_input_cost", "captive_tax_saving"))
+_PRICING_FIRM_RULES = kernels.snapshot(Firms, ("own_inhouse_cost",))
+_PRICING_VENDOR_RULES = kernels.snapshot(Vendors, ("tax_rate_for",))
+
+
+def _price_options_compiled(firms: Firms, vendors: Vendors, world: World, scenario: Scenario,
+                            ctx: QuarterContext, rv: Reviews, sampled: np.ndarray) -> Options:
+    """:func:`price_options` by its compiled kernel (:func:`simulation.kernels.price_options`,
+    bit-identical); needs at least one vendor slot and one review."""
+    sc, w, pr = scenario, world, world.processes
+    risk, tr, co, cp = sc.risk, sc.transition, sc.coordination, sc.captives
+    bias = mech.hidden_cost_bias(sc.decision.hidden_cost_bias, firms.experience[rv.firm],
+                                 sc.decision.experience_scale_years)
+    perceived, true, acv, mode, vend, ctry, hazard = kernels.price_options(
+        rv.hours, rv.home, rv.process, rv.pair, rv.firm, rv.prev_mode, rv.status_quo,
+        rv.incumbent, sampled, bias, bool(cp.captives_enabled), ctx.year_index,
+        w.labour_cost, w.location, w.timezone_gap, w.english_pair, w.distance_km,
+        w.breach_hazard_q, w.stability, w.tax_rate, w.export_tax_rate, w.entrant_tax_rate,
+        w.breach_cost_usd_m, float(w.third_party_premium),
+        pr.wage_multiplier, pr.nonlabour_share, pr.data_sensitivity,
+        float(pr.data_sensitivity.sum()), pr.asset_specificity, pr.customer_facing,
+        pr.coordination_index,
+        firms.inhouse_factor, firms.captive,
+        vendors.country, vendors.learning, vendors.margin, vendors.security,
+        vendors.capacity, vendors.committed, vendors.active, vendors.entered,
+        float(sc.labour.cost_to_wage_ratio), float(sc.labour.onsite_delivery_share),
+        float(sc.vendors.vendor_efficiency), float(ctx.mean_term_years),
+        float(ctx.coordination_scale), float(risk.breach_hazard_scale),
+        float(risk.offshore_breach_hazard_multiplier), float(risk.backlash_intensity),
+        float(risk.political_risk_scale), float(tr.fixed_cost_backsourcing_usd_m * 1e6),
+        float(tr.fixed_cost_domestic_usd_m), float(tr.fixed_cost_offshore_usd_m),
+        float(tr.fixed_cost_captive_usd_m), float(tr.switching_cost_fraction),
+        float(tr.asset_specificity_scale), float(tr.governance_cost_scale),
+        float(co.friction_base), float(co.friction_timezone), float(co.friction_language),
+        float(co.friction_distance), float(cp.captive_efficiency),
+        float(cp.transfer_pricing_margin), float(cp.captive_coordination_factor))
     return Options(perceived=perceived, true=true, acv=acv, mode=mode, vendor=vend,
                    country=ctry, hazard=hazard)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels as _kernels
+
 HOURS_PER_FTE_YEAR = 2080.0
 """Paid hours of one full-time employee per year (BLS full-time convention: 40 h x 52)."""
 
@@ -547,6 +549,20 @@ def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, ne
     n, k = cost.shape
     if nest is None:
         nest = np.arange(k)
+    nests, group = np.unique(nest, return_inverse=True)
+    if _kernels.USE_KERNELS and n and np.bincount(group).max() < 8:
+        # the same rule, compiled (simulation.kernels): bit-identical, since each nest's
+        # sum has fewer than 8 terms (numpy sums those left to right); exp and log stay numpy
+        mu = float(nest_scale)
+        group = group.astype(np.int64)
+        x, top, avail = _kernels.logit_utilities(
+            np.ascontiguousarray(cost, dtype=float), np.asarray(reference_cost, dtype=float),
+            float(intensity), float(inertia), np.asarray(status_quo_col, dtype=np.int64),
+            group, len(nests), mu)
+        within, tot = _kernels.logit_within(np.exp(x), top, group, len(nests))
+        y = _kernels.logit_inclusive(top, np.log(tot), mu)
+        return _kernels.logit_draw(np.exp(y), within, group, np.asarray(u, dtype=float),
+                                   avail)
     avail = np.isfinite(cost)
     util = -intensity * np.where(avail, cost, 0.0) / reference_cost[:, None]
     has_sq = status_quo_col >= 0

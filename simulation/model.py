@@ -23,6 +23,7 @@ from simulation.collector import (acv_by_country_frame, annual_frame, bilateral_
 from simulation.config import Scenario, load_scenario
 from simulation.context import QuarterContext, quarter_index
 from simulation.market import ReviewDraws, clear_market
+from simulation.memory import keep_freed_memory
 from simulation.world import World
 
 
@@ -96,6 +97,7 @@ class BPOModel(mesa.Model):
                  captives_enabled: bool | None = None, agent_tables: bool = False,
                  rng: Any = None, scenario: Any = None, **overrides: Any):
         super().__init__(rng=rng)
+        keep_freed_memory()  # once per process: fewer page faults, the same results
         named = dict(n_firms=n_firms, start_year=start_year, end_year=end_year,
                      coordination_cost_decline=coordination_cost_decline,
                      breach_hazard_scale=breach_hazard_scale,
@@ -166,13 +168,16 @@ class BPOModel(mesa.Model):
         sc, w = self.scenario_config, self.world
         ctx = QuarterContext.of(self.t, self.first_year, sc, w)             # 1. context
         vendors.receive_capacity(ctx.t)                                     # 2. arrivals
-        u_breach, u_term, u_review = firms.draw_uniforms(rng)               # 3. draws
         in_force = firms.in_force()
-        breaches = firms.breaches(in_force, u_breach, ctx)                  # 4. breaches
+        # 3. draws: the breach, termination and review uniforms of every pair, in this
+        # order, each row drawn into one buffer just before the rule that reads it
+        breaches = firms.breaches(in_force, firms.draw_uniform(rng), ctx)   # 4. breaches
         vendors.lose_reputation(breaches.vendors)
-        endings = firms.end_contracts(in_force, breaches, u_term, ctx)      # 5-6. endings
+        endings = firms.end_contracts(in_force, breaches, firms.draw_uniform(rng),
+                                      ctx)                                  # 5-6. endings
         vendors.release(endings.vendor, endings.hours)
-        due = firms.due_reviews(in_force, endings, u_review, ctx)           # 7. reviews
+        due = firms.due_reviews(in_force, endings, firms.draw_uniform(rng),
+                                ctx)                                        # 7. reviews
         draws = ReviewDraws.draw(rng, len(due), sc, ctx)
         reviews = outcomes = None
         if len(due):
@@ -198,7 +203,7 @@ class BPOModel(mesa.Model):
             return
         contracts = self.firms.contracts(ctx)
         vendors.keep_accounts(contracts.vendor, contracts.acv, contracts.work_hours,
-                              self.firms.pair_home[contracts.pairs], ctx)
+                              contracts.home, ctx)
         vendors.learn()
         vendors.recover_reputation()
         vendors.set_margins()

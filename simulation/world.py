@@ -49,6 +49,14 @@ def _read(name: str) -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / name, keep_default_na=False, na_values=[""])
 
 
+def _rows_by_iso3(df: pd.DataFrame, column: str = "iso3"):
+    """``rows(c)`` gives ``df[df[column] == c]`` (same rows, order and index), from one
+    grouping of ``df`` instead of a scan per country."""
+    groups = {k: g for k, g in df.groupby(column, sort=False)}
+    empty = df.iloc[0:0]
+    return lambda c: groups.get(c, empty)
+
+
 @lru_cache(maxsize=None)
 def known_process_names() -> tuple[str, ...]:
     """Names of the processes in ``processes.csv``, in table order."""
@@ -410,8 +418,9 @@ class World:
         # --- statutory corporate tax rate (fraction)
         tax_df = _read("corporate_tax_rates.csv")
         tax = np.empty((n, len(years)))
+        tax_rows = _rows_by_iso3(tax_df)
         for i, c in enumerate(iso):
-            sub = tax_df[tax_df["iso3"] == c]
+            sub = tax_rows(c)
             tax[i], rule = fill_series(sub["year"].to_numpy(), sub["rate_pct"].to_numpy() / 100,
                                        years)
             _log_rules(log, "tax_rate", c, years, rule)
@@ -428,8 +437,9 @@ class World:
         gdp_df = _read("gdp_per_capita.csv")
         gdp = np.empty((n, len(years)))
         clip = scenario.labour.gdp_growth_after_data_clip
+        gdp_rows = _rows_by_iso3(gdp_df)
         for i, c in enumerate(iso):
-            sub = gdp_df[gdp_df["iso3"] == c].sort_values("year")
+            sub = gdp_rows(c).sort_values("year")
             gy, gv = sub["year"].to_numpy(), sub["gdp_per_capita_usd"].to_numpy(float)
             vals, rule = fill_series(gy, gv, years)
             last_y = gy[-1]
@@ -479,8 +489,9 @@ class World:
         # --- political stability (WGI estimate)
         pv_df = _read("political_stability.csv")
         stab = np.empty((n, len(years)))
+        pv_rows = _rows_by_iso3(pv_df)
         for i, c in enumerate(iso):
-            sub = pv_df[pv_df["iso3"] == c]
+            sub = pv_rows(c)
             stab[i], rule = fill_series(sub["year"].to_numpy(), sub["pv_est"].to_numpy(float),
                                         years)
             _log_rules(log, "stability", c, years, rule)
@@ -555,8 +566,9 @@ def _effective_tax_tables(iso: list[str], years: np.ndarray, tax: np.ndarray, sc
     y = years[None, :]
     ages = np.arange(1, ENTRANT_TAX_AGES + 1)
     disc = scenario.vendors.entry_tax_discount_rate
+    regime_rows = _rows_by_iso3(regimes)
     for i, c in enumerate(iso):
-        rows = regimes[regimes["iso3"] == c]
+        rows = regime_rows(c)
         if len(rows) == 0:
             continue
         export[i], gross[i] = tax_regime_rates(rows, tax[i][None, :], e, y, y - e + 1)

@@ -42,3 +42,10 @@ def test_core_modules_do_not_import_experiments(name):
 def test_market_and_collector_do_not_import_the_model():
     for name in ("simulation/market.py", "simulation/collector.py", "simulation/context.py"):
         assert "simulation.model" not in imported_modules(ROOT / name), name
+
+
+def test_kernels_sit_below_everything():
+    """simulation/kernels.py (issue #16) imports only numpy, numba and math: the
+    mechanisms, populations, market and collector call it, never the other way."""
+    assert imported_modules(ROOT / "simulation/kernels.py") <= {"__future__", "numpy",
+                                                                "numba", "math"}
