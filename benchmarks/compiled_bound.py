@@ -224,31 +224,9 @@ class CompiledQuarter(NumpyQuarter):
 
     def quarter(self) -> None:
         """Simulate one quarter in place."""
-        m, sc, w = self.m, self.m.scenario_config, self.m.world
-        pr, dc, vc, rk, tr = w.processes, sc.decision, sc.vendors, sc.risk, sc.transition
-        t, P, rng, u = self.t, self.P, self.rng, self.u
-        yi = t // 4
-        yf = w.first_year + t // 4 + (t % 4) / 4
-        kappa = mech.coordination_scale(yf, sc.coordination.coordination_cost_2000,
-                                        sc.coordination.coordination_cost_decline,
-                                        sc.coordination.coordination_cost_floor)
-        term = float(mech.mean_contract_term(
-            yf, sc.contracts.term_mean_early_years, sc.contracts.term_mean_late_years,
-            sc.contracts.term_drift_start_year, sc.contracts.term_drift_end_year))
-        D = mech.demand_multiplier(t, sc.demand.shocks, m.quarter_index)
-        vol = (1.0 + sc.demand.demand_growth) ** (yf - sc.time.start_year) * D
-        sens, wm, spec = pr.data_sensitivity, pr.wage_multiplier, pr.asset_specificity
-        sshare = sens / sens.sum()
-        hz_hc = w.breach_hazard_q[None, :] * np.where(
-            self.offshore, rk.offshore_breach_hazard_multiplier, 1.0) * rk.breach_hazard_scale
-        loss_h = w.breach_cost_usd_m[:, yi] * 1e6
-        labour = w.labour_cost[:, yi] * sc.labour.cost_to_wage_ratio
-        polit_c = rk.political_risk_scale * np.clip((1.0 - w.stability[:, yi]) / 3.5, 0, 1)
-        vcty = self.v_country
-        markup_v = (vc.vendor_efficiency * self.v_learning
-                    * (1.0 + self.v_margin / (1.0 - np.minimum(w.tax_rate[vcty, yi], 0.99))))
-        lab_hc = (1.0 - self.onsite) * labour[None, :] + self.onsite * labour[:, None]
-        nlr = self.nl_ratio
+        (m, sc, w, pr, dc, vc, rk, tr, t, P, rng, u, yi, yf, kappa, term, D, vol, sens, wm, spec,
+         sshare, hz_hc, loss_h, labour, polit_c, vcty, markup_v, lab_hc,
+         nlr) = self.quarter_tables()
         nv = len(vcty)
 
         arrive = self.v_pending_step == t
@@ -266,11 +244,7 @@ class CompiledQuarter(NumpyQuarter):
         self.v_reputation *= (1.0 - vc.reputation_breach_penalty) ** hits
         np.maximum(self.v_committed, 0.0, out=self.v_committed)
         n, K = len(pairs), dc.consideration_set_size
-        u_cons = rng.random((n, K))
-        u_choice = rng.random(n)
-        draw = rng.gamma(sc.contracts.term_gamma_shape,
-                         term / sc.contracts.term_gamma_shape, size=n)
-        order = rng.permutation(n)
+        u_cons, u_choice, draw, order = self.review_draws(n, K, term)
         ids, cumw, offsets = kernels.consideration_tables(
             self.v_capacity, self.v_reputation, self.v_active, self.v_specialised)
         chosen, fee, cost, cost_in, hz, hours = _review_pass(

@@ -86,8 +86,10 @@ class NumpyQuarter:
         self.fixed = fixed
         self.n_reviews = self.n_signed = 0
 
-    def quarter(self) -> None:
-        """Simulate one quarter in place."""
+    def quarter_tables(self) -> tuple:
+        """The quarter's scalars and tables ([home, country], [country], [vendor],
+        [process]), in the order ``quarter`` unpacks them; shared with the compiled bound
+        (``compiled_bound.CompiledQuarter``)."""
         m, sc, w = self.m, self.m.scenario_config, self.m.world
         pr, dc, vc, rk, tr = w.processes, sc.decision, sc.vendors, sc.risk, sc.transition
         t, P, rng, u = self.t, self.P, self.rng, self.u
@@ -116,6 +118,26 @@ class NumpyQuarter:
         # delivery-mix labour cost per [home, country]: (1 - s) w_c + s w_h
         lab_hc = (1.0 - self.onsite) * labour[None, :] + self.onsite * labour[:, None]
         nlr = self.nl_ratio
+        return (m, sc, w, pr, dc, vc, rk, tr, t, P, rng, u, yi, yf, kappa, term, D, vol, sens,
+                wm, spec, sshare, hz_hc, loss_h, labour, polit_c, vcty, markup_v, lab_hc, nlr)
+
+    def review_draws(self, n: int, K: int, term: float) -> tuple:
+        """The reviews' random numbers, in the model's order: consideration uniforms
+        ``(n, K)``, choice uniforms ``(n,)``, contract terms (gamma, years) ``(n,)`` and the
+        order in which the reviews claim capacity (a permutation of ``n``)."""
+        rng, sc = self.rng, self.m.scenario_config
+        u_cons = rng.random((n, K))
+        u_choice = rng.random(n)
+        draw = rng.gamma(sc.contracts.term_gamma_shape,
+                         term / sc.contracts.term_gamma_shape, size=n)
+        order = rng.permutation(n)
+        return u_cons, u_choice, draw, order
+
+    def quarter(self) -> None:
+        """Simulate one quarter in place."""
+        (m, sc, w, pr, dc, vc, rk, tr, t, P, rng, u, yi, yf, kappa, term, D, vol, sens, wm, spec,
+         sshare, hz_hc, loss_h, labour, polit_c, vcty, markup_v, lab_hc,
+         nlr) = self.quarter_tables()
 
         # ---- capacity ordered earlier arrives
         arrive = self.v_pending_step == t
@@ -145,11 +167,7 @@ class NumpyQuarter:
         mask[ei] = True
         pairs = np.flatnonzero(mask)
         n, K = len(pairs), dc.consideration_set_size
-        u_cons = rng.random((n, K))
-        u_choice = rng.random(n)
-        draw = rng.gamma(sc.contracts.term_gamma_shape,
-                         term / sc.contracts.term_gamma_shape, size=n)
-        order = rng.permutation(n)
+        u_cons, u_choice, draw, order = self.review_draws(n, K, term)
 
         # ---- every review: consideration set
         firm, proc, home = pairs // P, pairs % P, self.p_home[pairs]
