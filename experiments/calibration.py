@@ -31,7 +31,8 @@ from experiments.executors import RunTask, map_runs
 from experiments.parameters import resolve, scenario_with
 from experiments.progress import Progress
 from experiments.seeds import crn_key, optimiser_rng, root_entropy
-from simulation.config import SCENARIO_DIR, ConfigError, Scenario, _toml_value, load_scenario
+from simulation.config import (CALIBRATED_SCENARIO, SCENARIO_DIR, ConfigError, Scenario,
+                               _toml_value, load_scenario)
 from simulation.inputs import parse_toml, read_text
 from simulation.run import Clock, make_seed, provenance, run_model
 
@@ -39,7 +40,7 @@ SPEC_DIR = Path(__file__).parent / "calibration"
 DEFAULT_SPEC = SPEC_DIR / "default.toml"
 #: The calibration shipped with the package (read by ``bposim reproduce``; replaced only
 #: by ``bposim calibrate --install``).
-SHIPPED_SCENARIO = SCENARIO_DIR / "calibrated.toml"
+SHIPPED_SCENARIO = CALIBRATED_SCENARIO
 SHIPPED_RESULT = SCENARIO_DIR / "calibration.json"
 
 
@@ -124,7 +125,7 @@ def load_calibration_spec(path: str | Path | None = None) -> LoadedCalibration:
         base_file = Path(spec.scenario)
         if not base_file.is_absolute():
             base_file = path.parent / base_file
-    base = load_scenario(base_file)
+    base = load_scenario(base_file, calibrated=False)  # not the calibration installed before
     over = {resolve(k): v for k, v in spec.overrides.items()}
     over[resolve("time.end_year")] = max(mom.FIT_YEARS)
     over[resolve("time.start_year")] = min(mom.FIT_YEARS)
@@ -153,8 +154,8 @@ def tcv_series(task: RunTask) -> tuple[list[float], float]:
     (tcv 2000-2017 in USD bn, BPO TCV in 2015 in USD bn)
     """
     a = run_model(task.scenario, task.seed).annual.set_index("year")
-    tcv = [float(a.at[y, "tcv_signed_usd_bn"]) for y in mom.FIT_YEARS]
-    return tcv, float(a.at[2015, "tcv_signed_bpo_usd_bn"])
+    tcv = [float(a.at[y, "tcv_index_usd_bn"]) for y in mom.FIT_YEARS]
+    return tcv, float(a.at[2015, "tcv_index_bpo_usd_bn"])
 
 
 def candidate_scenarios(loaded: LoadedCalibration, xs: np.ndarray) -> list[Scenario]:
@@ -345,4 +346,4 @@ def calibrated_scenario(path: str | Path | None = None, **flat) -> Scenario:
     p = Path(path) if path is not None else SHIPPED_SCENARIO
     if not p.is_file():
         raise ConfigError(f"{p}: no calibration file; run `bposim calibrate` first")
-    return load_scenario(p, **flat)
+    return load_scenario(p, calibrated=False, **flat)

@@ -9,8 +9,11 @@ column                 kind     meaning
 =====================  =======  ============================================================
 market_acv_usd_bn      stock    annual contract value (ACV) of active vendor contracts
 tcv_signed_usd_bn      flow     total contract value (ACV x term) of contracts signed
-                                (new and renewed) in the period; comparable with the
-                                published contract-value series
+                                (new and renewed) in the period, all sizes
+tcv_index_usd_bn       flow     the part of tcv_signed_usd_bn that the published deal index
+                                counts: contracts with ACV >= contracts.index_min_acv_usd_m
+                                (ISG Index: USD 5 M); the like-for-like counterpart of the
+                                published contract-value series (Statista 189788)
 share_onshore etc.     stock    shares of ACV by location of the vendor relative to the
                                 buyer's home (onshore / nearshore / offshore)
 share_front_office     stock    shares of ACV by office of the process
@@ -48,7 +51,10 @@ the change of ``n_contracts_signed_cum``); :mod:`simulation.contract_evidence` c
 and sets it beside published survey figures.
 
 Extra columns: ``tcv_signed_bpo_usd_bn`` (flow; the part of ``tcv_signed_usd_bn`` from
-business processes, i.e. all but IT services, for the published 2015 ITO/BPO split),
+business processes, i.e. all but IT services), ``tcv_index_bpo_usd_bn`` (flow; the same
+part of ``tcv_index_usd_bn``, for the published 2015 ITO/BPO split), ``acv_index_usd_bn``
+(flow; the ACV of the contracts in ``tcv_index_usd_bn``, comparable with the ISG Index's
+ACV figures),
 ``n_contracts_signed_cum``, ``n_contracts_active``, ``n_contracts_ended_cum`` (contract
 conservation) and ``captive_value_usd_bn``.
 
@@ -77,7 +83,7 @@ from simulation import kernels
 from simulation import mechanisms as mech
 
 OUTPUT_COLUMNS = (
-    "market_acv_usd_bn", "tcv_signed_usd_bn", "share_onshore", "share_nearshore",
+    "market_acv_usd_bn", "tcv_signed_usd_bn", "tcv_index_usd_bn", "share_onshore", "share_nearshore",
     "share_offshore", "share_front_office", "share_back_office", "share_captive",
     "outsourcing_rate", "n_vendors", "hhi_vendors", "n_breaches", "breach_loss_usd_bn",
     "n_terminations", "n_backsourced", "n_reshored", "outsourced_hours_m",
@@ -88,8 +94,13 @@ EARLY_TERM_COLUMNS = ("n_early_term_poor_value", "n_early_term_breach",
                       "n_early_term_vendor_exit")
 #: Extra columns kept for invariants: cumulative contracts signed / ended, active now.
 BOOKKEEPING_COLUMNS = ("n_contracts_signed_cum", "n_contracts_active", "n_contracts_ended_cum",
-                       "captive_value_usd_bn", "tcv_signed_bpo_usd_bn")
-FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", "n_breaches", "breach_loss_usd_bn",
+                       "captive_value_usd_bn", "tcv_signed_bpo_usd_bn", "tcv_index_bpo_usd_bn",
+                       "acv_index_usd_bn")
+#: The published deal index's view of the contracts signed (the measurement model of the
+#: published TCV series: :func:`simulation.mechanisms.counted_in_deal_index`).
+INDEX_COLUMNS = ("tcv_index_usd_bn", "tcv_index_bpo_usd_bn", "acv_index_usd_bn")
+FLOW_COLUMNS = ("tcv_signed_usd_bn", "tcv_signed_bpo_usd_bn", *INDEX_COLUMNS, "n_breaches",
+                "breach_loss_usd_bn",
                 "n_terminations", "n_backsourced", "n_reshored", *EARLY_TERM_COLUMNS,
                 "n_backsourced_after_early_term")
 SHARE_GROUPS = (("share_onshore", "share_nearshore", "share_offshore"),
@@ -113,6 +124,10 @@ class QuarterFlows:
     tcv, tcv_bpo : float
         Total contract value signed (new and renewed), USD; its part from business
         processes (all but IT services).
+    tcv_index, tcv_index_bpo, acv_index : float
+        The contracts of ``tcv``/``tcv_bpo`` that the published deal index counts
+        (:func:`simulation.mechanisms.counted_in_deal_index`: ACV at or above the index's
+        threshold), USD: their TCV, its business-process part, and their ACV.
     n_breaches : int
         Breaches of outsourced work.
     breach_loss : float
@@ -139,20 +154,30 @@ class QuarterFlows:
     n_early_term_breach: int = 0
     n_early_term_vendor_exit: int = 0
     n_backsourced_after_early_term: int = 0
+    tcv_index: float = 0.0
+    tcv_index_bpo: float = 0.0
+    acv_index: float = 0.0
 
 
-def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlows:
+def quarter_flows(breaches, endings, reviews, outcomes, processes,
+                  index_min_acv_usd: float = 0.0) -> QuarterFlows:
     """The :class:`QuarterFlows` of a quarter from its breaches and contract endings
     (:class:`agents.firms.Breaches`, :class:`agents.firms.Endings`) and the reviews and
     outcomes of its market clearing (both None when nothing was reviewed), summed in
-    review order."""
+    review order. ``index_min_acv_usd`` is the published deal index's threshold (USD of
+    ACV; :func:`simulation.mechanisms.counted_in_deal_index`)."""
     if outcomes is None:
-        tcv = tcv_bpo = 0.0
+        tcv = tcv_bpo = tcv_idx = tcv_idx_bpo = acv_idx = 0.0
         n_back = n_resh = n_back_early = 0
     else:
         s = outcomes.signed
+        bpo = ~processes.ito[reviews.process]
         tcv = float(outcomes.tcv[s].sum())
-        tcv_bpo = float(outcomes.tcv[s & ~processes.ito[reviews.process]].sum())
+        tcv_bpo = float(outcomes.tcv[s & bpo].sum())
+        idx = s & mech.counted_in_deal_index(outcomes.acv, index_min_acv_usd)
+        tcv_idx = float(outcomes.tcv[idx].sum())
+        tcv_idx_bpo = float(outcomes.tcv[idx & bpo].sum())
+        acv_idx = float(outcomes.acv[idx].sum())
         n_back, n_resh = int(outcomes.backsourced.sum()), int(outcomes.reshored.sum())
         early = endings.pairs[~endings.expired]
         ended_early = kernels.sorted_isin(reviews.pair, early) if kernels.USE_KERNELS \
@@ -165,7 +190,8 @@ def quarter_flows(breaches, endings, reviews, outcomes, processes) -> QuarterFlo
                         n_early_term_breach=endings.n_by_cause(mech.EARLY_TERM_BREACH),
                         n_early_term_vendor_exit=endings.n_by_cause(
                             mech.EARLY_TERM_VENDOR_EXIT),
-                        n_backsourced_after_early_term=n_back_early)
+                        n_backsourced_after_early_term=n_back_early,
+                        tcv_index=tcv_idx, tcv_index_bpo=tcv_idx_bpo, acv_index=acv_idx)
 
 
 def _read_metric(name: str, model) -> float:
@@ -318,6 +344,9 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         "market_acv_usd_bn": total * scale,
         "tcv_signed_usd_bn": flows.tcv * scale,
         "tcv_signed_bpo_usd_bn": flows.tcv_bpo * scale,
+        "tcv_index_usd_bn": flows.tcv_index * scale,
+        "tcv_index_bpo_usd_bn": flows.tcv_index_bpo * scale,
+        "acv_index_usd_bn": flows.acv_index * scale,
         "share_onshore": float(s_loc[0]), "share_nearshore": float(s_loc[1]),
         "share_offshore": float(s_loc[2]),
         "share_front_office": float(s_front), "share_back_office": float(1.0 - s_front),

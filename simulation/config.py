@@ -26,6 +26,10 @@ from simulation.messages import echo
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.toml"
+#: The shipped calibration (issue #13): an overlay of fitted values on ``default.toml``.
+#: Together they are the default scenario (:func:`load_scenario`); ``bposim calibrate
+#: --install`` replaces it and ``calibration.json`` beside it.
+CALIBRATED_SCENARIO = SCENARIO_DIR / "calibrated.toml"
 
 
 def P(default: Any, unit: str, source: str, **bounds: Any) -> Any:
@@ -145,6 +149,14 @@ class DemandConfig(_Section):
         0.03, "fraction per year",
         "assumption: growth of the work volume of each firm-process (nominal, all sources of "
         "growth)", ge=-0.5, le=1.0)
+    it_as_a_service_scale: float = P(
+        1.0, "-", "assumption, calibrated: IT-services work bought as a service (cloud) "
+        "instead of as labour = this x the ISG as-a-service share of IT spend "
+        "(isg_index.csv; mechanisms.it_work_bought_as_a_service); 1 = one for one, 0 = off",
+        ge=0, le=3)
+    cloud_start_year: int = P(
+        2006, "year", "assumption: no IT work is bought as a service before this year (the "
+        "first IaaS offer, Amazon EC2, 2006)", ge=1900, le=2300)
     shocks: list[DemandShock] = P(
         [DemandShock(year=2009, quarter=1, depth=0.15, recovery_quarters=8),
          DemandShock(year=2020, quarter=2, depth=0.10, recovery_quarters=4)],
@@ -309,12 +321,21 @@ class ContractConfig(_Section):
         6.5, "years", "issue #2 stylised fact (TPI/ISG Index commentary): mean term about 6.5 "
         "years around 2000", gt=0, le=50)
     term_mean_late_years: float = P(
-        4.8, "years", "issue #2 stylised fact: under 5 years by the 2010s", gt=0, le=50)
-    term_drift_start_year: int = P(2000, "year", "assumption: drift starts", ge=1900, le=2300)
-    term_drift_end_year: int = P(2012, "year", "assumption: drift ends", ge=1900, le=2300)
+        3.75, "years", "derived (isg_index.csv): ACV-weighted mean term of the index's "
+        "contracts in 2015 = Statista 189788 TCV 88.9 / ISG Index traditional-sourcing ACV "
+        "23.7 (USD bn); ISG 4Q15: durations kept falling in 2015", gt=0, le=50)
+    term_drift_start_year: int = P(2000, "year", "year of the early figure (TPI commentary)",
+                                   ge=1900, le=2300)
+    term_drift_end_year: int = P(2015, "year", "year of the late figure (ISG 4Q15 Index); "
+                                 "assumption: linear drift between, constant after",
+                                 ge=1900, le=2300)
     term_gamma_shape: float = P(8.0, "-", "assumption: gamma shape of the term distribution",
                                 gt=0, le=1000)
     term_min_quarters: int = P(4, "quarters", "assumption: shortest term", ge=1, le=400)
+    index_min_acv_usd_m: float = P(
+        5.0, "USD million per year", "ISG Index threshold: the published deal index counts "
+        "commercial contracts with ACV >= USD 5 M (ISG Index releases 2015-2021; "
+        "isg_index.csv); measurement only, no agent sees it", ge=0, le=1e6)
 
 
 class VendorConfig(_Section):
@@ -614,13 +635,23 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
+def load_scenario(path: str | Path | None = None, *, calibrated: bool = True,
+                  **flat: Any) -> Scenario:
     """Load the default scenario, overlay a TOML file and flat overrides, validate.
+
+    The default scenario is ``default.toml`` (every field, with its source) with the
+    shipped calibration :data:`CALIBRATED_SCENARIO` overlaid (issue #13: one scenario for
+    ``bposim run``, the dashboard, sweeps and ``bposim validate``).
 
     Parameters
     ----------
     path
-        Optional TOML scenario; any subset of the sections of ``default.toml``.
+        Optional TOML scenario; any subset of the sections of ``default.toml``, overlaid
+        on the default scenario.
+    calibrated
+        False leaves out the calibration overlay (the uncalibrated base values of
+        ``default.toml``; ``bposim run --uncalibrated``, and the calibration itself, whose
+        result must not depend on the calibration installed before it).
     **flat
         Field overrides by flat name, e.g. ``n_firms=500``.
 
@@ -630,6 +661,8 @@ def load_scenario(path: str | Path | None = None, **flat: Any) -> Scenario:
         On any invalid input, with a one-line message naming the field.
     """
     data = read_toml(DEFAULT_SCENARIO)
+    if calibrated and CALIBRATED_SCENARIO.is_file():
+        data = _deep_merge(data, read_toml(CALIBRATED_SCENARIO))
     if path is not None:
         user = read_toml(path)
         if not user:

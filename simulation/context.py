@@ -46,6 +46,11 @@ class QuarterContext:
         (:func:`mechanisms.demand_multipliers`) when a shock of the quarter is confined to
         some homes or processes; None when every review has ``demand`` (see
         :meth:`demand_at`).
+    work_by_process : ndarray, shape (n_processes,), or None
+        Share of each process's work still bought as labour (in-house, vendor or captive):
+        ``1 - mechanisms.it_work_bought_as_a_service`` for the IT processes, 1 for the
+        others; None when it is 1 everywhere (before ``demand.cloud_start_year``, or the
+        rule off). It scales the hours of a review, not the review hazard.
     """
 
     t: int
@@ -57,6 +62,7 @@ class QuarterContext:
     demand: float
     growth: float
     demand_by_review: np.ndarray | None = field(default=None, compare=False)
+    work_by_process: np.ndarray | None = field(default=None, compare=False)
 
     def demand_at(self, home, process):
         """Demand multiplier of reviews at buyer home ``home`` and process ``process``
@@ -101,7 +107,18 @@ class QuarterContext:
                 ct.term_drift_start_year, ct.term_drift_end_year)),
             demand=demand,
             growth=(1.0 + sc.demand.demand_growth) ** (yf - sc.time.start_year),
-            demand_by_review=by_review)
+            demand_by_review=by_review,
+            work_by_process=None if world is None else work_by_process(yf, sc, world))
+
+
+def work_by_process(yf: float, scenario: Scenario, world) -> np.ndarray | None:
+    """:attr:`QuarterContext.work_by_process` of year ``yf`` (float), or None when no work
+    is bought as a service."""
+    cloud = mech.it_work_bought_as_a_service(yf, world.cloud_years, world.cloud_it_shares,
+                                             scenario.demand.it_as_a_service_scale)
+    if cloud == 0.0:
+        return None
+    return np.where(world.processes.ito, 1.0 - cloud, 1.0)
 
 
 def shock_targets(scenario: Scenario, world) -> tuple[list, list]:

@@ -207,9 +207,11 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
                   np.where(prev_mode == MODE_CAPTIVE, k - 1, np.where(inc >= 0, 1, -1)))
     P = firms.n_processes
     home = firms.pair_home[pairs]
-    return Reviews(pair=pairs, firm=pairs // P, process=pairs % P, home=home,
-                   hours=firms.base_hours[pairs] * ctx.growth * ctx.demand_at(home,
-                                                                              pairs % P),
+    process = pairs % P
+    hours = firms.base_hours[pairs] * ctx.growth * ctx.demand_at(home, process)
+    if ctx.work_by_process is not None:  # IT work bought as a service (cloud)
+        hours = hours * ctx.work_by_process[process]
+    return Reviews(pair=pairs, firm=pairs // P, process=process, home=home, hours=hours,
                    incumbent=inc, status_quo=sq, prev_mode=prev_mode,
                    prev_country=firms.country[pairs].copy())
 

@@ -603,13 +603,86 @@ def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, ne
 
 def mean_contract_term(year, early, late, start_year, end_year):
     """Mean contract term in years: linear drift from ``early`` at ``start_year`` to
-    ``late`` at ``end_year``, constant outside (issue #2 stylised fact: about 6.5 years
-    around 2000, under 5 by the 2010s, after TPI/ISG Index commentary)."""
+    ``late`` at ``end_year``, constant outside.
+
+    Sources: about 6.5 years around 2000 (issue #2 stylised fact, TPI Index commentary);
+    3.75 years in 2015, the ACV-weighted mean term of the contracts the published series
+    counts, derived from two published 2015 figures: Statista 189788's TCV (USD 88.9 bn)
+    over the ISG Index's ACV of traditional sourcing contracts with ACV >= USD 5 M
+    (USD 23.7 bn; ISG 4Q15 Index, 14 Jan 2016, which also says "average ACV and contract
+    duration continued downward trend in 2015"); ``simulation/data/isg_index.csv``. The
+    same ratio for 2014 (104.6 / 25.8 = 4.06 years) checks the straight line between
+    them (3.93). A linear path, and a constant term after the last figure, are
+    assumptions.
+    """
     if end_year == start_year:
         frac = float(year >= end_year)
     else:
         frac = np.clip((year - start_year) / (end_year - start_year), 0.0, 1.0)
     return early + (late - early) * frac
+
+
+def as_a_service_share_of_it(share_of_combined, ito_share_of_traditional):
+    """As-a-service share of IT spend from its share of the combined sourcing market.
+
+    ``s / (s + (1 - s) x ito)``: the ISG Index reports the as-a-service (IaaS, SaaS)
+    share ``s`` of combined ACV (traditional sourcing + as-a-service); traditional
+    sourcing is ITO + BPO with ITO a share ``ito`` of it (2015: 17.2 / 23.7). Both
+    fractions; ``simulation/data/isg_index.csv``.
+    """
+    s = np.asarray(share_of_combined, float)
+    return s / (s + (1.0 - s) * ito_share_of_traditional)
+
+
+def it_work_bought_as_a_service(year, path_years, path_shares, scale):
+    """Fraction of IT-services work bought as a service (cloud) instead of as labour, in
+    ``year`` (float, may be fractional): ``scale`` x the path, clipped to [0, 1].
+
+    The cloud-substitution rule (issue #13, the post-2012 plateau of the published
+    series): IT infrastructure and software moved to as-a-service contracts (IaaS, SaaS)
+    no longer need IT-services labour, in-house or outsourced, and as-a-service contracts
+    are not in the traditional deal index. ISG 4Q15: ITO ACV fell 12 % in 2015 "as more
+    infrastructure moves to the more flexibly priced cloud environment".
+
+    Parameters
+    ----------
+    year : float
+    path_years, path_shares : ndarray, shape (k,)
+        Points of the path, increasing years (:attr:`simulation.world.World.cloud_years`):
+        0 in ``demand.cloud_start_year`` (assumption: the first IaaS offer, Amazon EC2,
+        2006), then the ISG as-a-service shares of IT spend
+        (:func:`as_a_service_share_of_it`); linear between, constant after the last.
+    scale : float
+        ``demand.it_as_a_service_scale``: 1 reads each as-a-service dollar as one dollar of
+        IT-services work less (assumption); 0 turns the rule off. Calibrated.
+    """
+    if scale == 0.0 or len(path_years) == 0:
+        return 0.0
+    return float(min(max(scale * np.interp(year, path_years, path_shares), 0.0), 1.0))
+
+
+def counted_in_deal_index(acv_usd, min_acv_usd):
+    """Which signed contracts the published contract-value series counts, shape like
+    ``acv_usd`` (bool): those with annual contract value at or above the index's threshold.
+
+    The measurement model of the published series (issue #13): Statista 189788 behaves as
+    a deal index of large commercial contracts, not a market size. The ISG (formerly TPI)
+    Index counts contracts with ACV >= USD 5 M (ISG Index press releases 2015-2021, e.g.
+    4Q15, 14 Jan 2016); Statista's 2015 ITO/BPO split (63.5 / 25.4 of 88.9 USD bn TCV)
+    is 3.7-3.8 times the ISG Index's 2015 ACV (17.2 / 6.6 of 23.7 USD bn), the same ratio
+    for both, which is what TCV = ACV x term gives for one set of contracts. Nominal
+    USD, like the model's prices; the threshold is not indexed to inflation, as in the
+    index. Smaller contracts are real outsourcing but not part of the series.
+
+    Parameters
+    ----------
+    acv_usd : ndarray
+        ACV of each contract, USD per year (one simulated firm's contract; the firm stands
+        for ``firms_per_agent`` real firms of its size, each with a contract this large).
+    min_acv_usd : float
+        Threshold, USD per year (``contracts.index_min_acv_usd_m`` x 1e6); 0 counts all.
+    """
+    return np.asarray(acv_usd) >= min_acv_usd
 
 
 def demand_multiplier(t_quarter_index, shocks, start_index_of):

@@ -186,7 +186,8 @@ class BPOModel(mesa.Model):
             vendors.commit(outcomes.vendor[outcomes.signed], reviews.hours[outcomes.signed])
         firms.learn()                                                       # 9. learning
         self._vendor_life_cycle(ctx)                                        # 10. vendors
-        self.flows = quarter_flows(breaches, endings, reviews, outcomes, w.processes)
+        self.flows = quarter_flows(breaches, endings, reviews, outcomes, w.processes,
+                                   sc.contracts.index_min_acv_usd_m * 1e6)
         self.context = ctx
         self.t += 1
 

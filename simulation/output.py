@@ -72,16 +72,32 @@ def write_run_files(folder: Path, run: Run, origin: dict | None = None,
     write_json(folder / "manifest.json", manifest)
 
 
+def scenario_label(scenario) -> str:
+    """Whether a scenario carries the shipped calibration (one line, for the screen)."""
+    from simulation.config import CALIBRATED_SCENARIO, load_scenario, read_toml
+
+    if not CALIBRATED_SCENARIO.is_file():
+        return "uncalibrated (no shipped calibration)"
+    fitted = read_toml(CALIBRATED_SCENARIO)
+    sc, cal = scenario.model_dump(), load_scenario().model_dump()
+    same = all(sc[sec][k] == cal[sec][k] for sec, body in fitted.items() for k in body)
+    return ("calibrated default (simulation/scenarios/calibrated.toml: "
+            + ", ".join(f"{k}" for body in fitted.values() for k in body) + ")") if same \
+        else "the calibrated parameters are changed (not the calibrated default)"
+
+
 def summary(run: Run) -> str:
     """A short text summary of a run (span, market size, offshore share, vendors)."""
     scenario = run.scenario
     a = run.annual.set_index("year")
-    lines = [f"span: {scenario.time.start_year}Q1-{scenario.time.end_year}Q4 "
+    lines = [f"scenario: {scenario_label(scenario)}",
+             f"span: {scenario.time.start_year}Q1-{scenario.time.end_year}Q4 "
              f"({len(run.quarterly)} quarters, {scenario.population.n_firms} firms)"]
     for y in sorted({scenario.time.start_year, 2017, scenario.time.end_year}):
         if y in a.index:
             lines.append(f"market {y}: ACV {a.at[y, 'market_acv_usd_bn']:.1f} USD bn, "
-                         f"TCV signed {a.at[y, 'tcv_signed_usd_bn']:.1f} USD bn")
+                         f"TCV signed {a.at[y, 'tcv_signed_usd_bn']:.1f} USD bn, of which "
+                         f"index contracts {a.at[y, 'tcv_index_usd_bn']:.1f}")
     last = a.index.max()
     lines.append(f"offshore share of ACV {last}: {a.at[last, 'share_offshore']:.1%}; "
                  f"vendors: {a.at[last, 'n_vendors']:.0f}")

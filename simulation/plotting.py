@@ -92,6 +92,9 @@ OUTPUT_LABELS = {
     "market_acv_usd_bn": "ACV of active contracts, USD bn",
     "tcv_signed_usd_bn": "TCV signed, USD bn per year",
     "tcv_signed_bpo_usd_bn": "TCV signed (BPO), USD bn per year",
+    "tcv_index_usd_bn": "TCV of index contracts (ACV >= USD 5 M), USD bn per year",
+    "tcv_index_bpo_usd_bn": "TCV of index contracts (BPO), USD bn per year",
+    "acv_index_usd_bn": "ACV of index contracts signed, USD bn per year",
     "share_onshore": "onshore share of ACV", "share_nearshore": "nearshore share of ACV",
     "share_offshore": "offshore share of ACV",
     "share_front_office": "front-office share of ACV",
@@ -201,19 +204,27 @@ def market_size_figure(annual: pd.DataFrame, published: pd.DataFrame | None = No
     Parameters
     ----------
     annual : DataFrame
-        Columns ``year``, ``market_acv_usd_bn``, ``tcv_signed_usd_bn``.
+        Columns ``year``, ``market_acv_usd_bn``, ``tcv_signed_usd_bn`` and, if present,
+        ``tcv_index_usd_bn`` (the like-for-like counterpart of the published series, drawn
+        as the main line; ``tcv_signed_usd_bn``, all contract sizes, is then thin).
     published : DataFrame, optional
         ``year``, ``value_usd_bn``, ``status`` (the published TCV series); drawn as points,
         hollow where the value is not verified.
     band : DataFrame, optional
-        ``year``, ``lo``, ``hi``: a band around ``tcv_signed_usd_bn`` (e.g. 90 %).
+        ``year``, ``lo``, ``hi``: a band around the main TCV line (e.g. 90 %).
     """
     fig, (ax,) = new_figure()
+    index = "tcv_index_usd_bn" in annual
+    main = "model: TCV of index contracts (ACV >= USD 5 M)" if index \
+        else "model: TCV signed per year"
     if band is not None:
         ax.fill_between(band["year"], band["lo"], band["hi"], color=COLORS["band"], alpha=0.2,
-                        lw=0, label="model TCV signed, band")
-    ax.plot(annual["year"], annual["tcv_signed_usd_bn"], color=COLORS["tcv"],
-            label="model: TCV signed per year")
+                        lw=0, label=main.replace("model: ", "model ") + ", band")
+    if index:
+        ax.plot(annual["year"], annual["tcv_signed_usd_bn"], color=COLORS["tcv"], lw=0.8,
+                alpha=0.6, label="model: TCV signed, all contracts")
+    ax.plot(annual["year"], annual["tcv_index_usd_bn" if index else "tcv_signed_usd_bn"],
+            color=COLORS["tcv"], label=main)
     ax.plot(annual["year"], annual["market_acv_usd_bn"], color=COLORS["acv"], ls="--",
             label="model: ACV of active contracts")
     published_points(ax, published)

@@ -367,6 +367,8 @@ class World:
         (IBM 2017: +USD 17 per record on USD 141).
     location : ``[home, vendor]`` onshore/nearshore/offshore code (:func:`classify_location`).
     timezone_gap : hours; distance_km : between capitals; english_pair : both English.
+    cloud_years, cloud_it_shares : shape (k,): the path of the as-a-service share of IT
+        spend (:func:`cloud_path`), read by :func:`mechanisms.it_work_bought_as_a_service`.
     """
 
     iso3: list[str]
@@ -390,6 +392,8 @@ class World:
     labour_fit: LabourFit
     processes: Processes
     fill_log: list[str] = field(default_factory=list)
+    cloud_years: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cloud_it_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_countries(self) -> int:
@@ -548,7 +552,31 @@ class World:
                    distance_km=dist, english_pair=engpair,
                    subregion=list(countries["subregion"]), labour_fit=fit,
                    processes=Processes.load(scenario.population.processes),
-                   fill_log=log)
+                   fill_log=log, **dict(zip(("cloud_years", "cloud_it_shares"),
+                                            cloud_path(scenario.demand.cloud_start_year))))
+
+
+def cloud_path(start_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the as-a-service share of IT spend, from ``isg_index.csv``.
+
+    0 in ``start_year`` (``demand.cloud_start_year``, an assumption), then each year's
+    ISG as-a-service share of combined ACV converted to a share of IT spend with the 2015
+    ITO share of traditional ACV (:func:`mechanisms.as_a_service_share_of_it`).
+
+    Returns
+    -------
+    years : ndarray of float, shape (k,), increasing
+    shares : ndarray of float, shape (k,), fractions
+    """
+    isg = _read("isg_index.csv")
+    acv = isg[(isg["metric"] == "acv_usd_bn") & (isg["year"] == 2015)].set_index("segment")
+    ito = float(acv.at["ito", "value"] / acv.at["traditional", "value"])
+    aas = isg[isg["metric"] == "as_a_service_share"].sort_values("year")
+    years = aas["year"].to_numpy(float)
+    shares = mech.as_a_service_share_of_it(aas["value"].to_numpy(float), ito)
+    keep = years > start_year
+    return np.concatenate([[float(start_year)], years[keep]]), \
+        np.concatenate([[0.0], shares[keep]])
 
 
 def _effective_tax_tables(iso: list[str], years: np.ndarray, tax: np.ndarray, scenario,

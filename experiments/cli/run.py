@@ -12,6 +12,9 @@ from experiments.cli.common import (Command, UsageError, add_figure_format_arg,
 
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="TOML scenario overriding the defaults")
+    p.add_argument("--uncalibrated", action="store_true", help="leave out the shipped "
+                   "calibration (simulation/scenarios/calibrated.toml): the base values of "
+                   "default.toml")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--firms", type=int, help="number of simulated buyer firms")
     p.add_argument("--start-year", type=int, help="first reported year")
@@ -86,7 +89,7 @@ def cmd_run(args) -> int:
     else:
         flat = {k: v for k, v in (("n_firms", args.firms), ("start_year", args.start_year),
                                   ("end_year", args.end_year)) if v is not None}
-        scenario = load_scenario(args.config, **flat)
+        scenario = load_scenario(args.config, calibrated=not args.uncalibrated, **flat)
         if args.seed < 0:
             raise UsageError(f"--seed: must be >= 0, got {args.seed}")
         seed = make_seed(args.seed)
