@@ -143,9 +143,14 @@ def test_solaraviz_accepts_the_model():
 def test_vendors_are_sampled_like_firms():
     """Simulated vendors = real vendors x n_firms / real_buyer_firms (so the market does not
     hinge on n_firms), at least one."""
-    assert BPOModel(rng=1, n_firms=1000, spinup_years=0, end_year=2000).vendors.n == 150
-    assert BPOModel(rng=1, n_firms=2000, spinup_years=0, end_year=2000).vendors.n == 300
-    assert BPOModel(rng=1, n_firms=1, spinup_years=0, end_year=2000).vendors.n == 1
+    for real in (2000.0, 1000.0):  # the uncalibrated and some other number of real firms
+        kw = dict(rng=1, spinup_years=0, end_year=2000, real_buyer_firms=real)
+        n_real = BPOModel(n_firms=1, **kw).scenario_config.vendors.n_initial_vendors
+        assert BPOModel(n_firms=1000, **kw).vendors.n == round(n_real * 1000 / real)
+        assert BPOModel(n_firms=2000, **kw).vendors.n == round(n_real * 2000 / real)
+        assert BPOModel(n_firms=1, **kw).vendors.n == 1
+    assert BPOModel(rng=1, n_firms=1000, spinup_years=0, end_year=2000,
+                    real_buyer_firms=2000.0).vendors.n == 150
 
 
 def test_hhi_of_a_single_vendor_is_one_not_more():
