@@ -375,6 +375,49 @@ def fd_points(estimate: np.ndarray, bounds: list[tuple[float, float]],
     return plus, minus
 
 
+def jacobian_noise_share(runs: list[list[pd.DataFrame]], keys: list[str],
+                         years: tuple[int, ...], steps: np.ndarray, D: np.ndarray,
+                         W: np.ndarray) -> np.ndarray:
+    """Share of each Jacobian column's weighted norm that is simulation noise.
+
+    For parameter ``j`` the difference of the moments is also taken replication by
+    replication (``D_jr``, each replication's own moments); the weighted noise of the
+    column mean is ``sum_k W_kk var_r(D_kjr) / R`` and its weighted squared norm
+    ``D_j' W D_j``. Their ratio is about 1 when the column is pure noise (the moments do
+    not move beyond the replications' spread over the step: the common random numbers do
+    not keep the runs in step), near 0 when it is signal. NaN with one replication.
+
+    Parameters
+    ----------
+    runs : list of list of DataFrame
+        :func:`run_candidates` of the ``2 p`` finite-difference points, plus points first.
+    keys, years
+        Moment names (the order of ``D``'s rows) and fit window.
+    steps : ndarray, shape (p,)
+        ``x+ - x-`` of each parameter.
+    D : ndarray, shape (m, p)
+    W : ndarray, shape (m, m)
+
+    Returns
+    -------
+    ndarray, shape (p,)
+    """
+    p = len(steps)
+    R = len(runs[0])
+    out = np.full(p, np.nan)
+    if R < 2:
+        return out
+    one = np.array([[[mom.simulated_moments([t], years)[k] for k in keys] for t in reps]
+                    for reps in runs])  # (2p, R, m)
+    w = np.diag(W)
+    for j in range(p):
+        d_r = (one[j] - one[p + j]) / steps[j]  # (R, m)
+        noise = float(np.sum(w * d_r.var(axis=0, ddof=1)) / R)
+        signal = float(D[:, j] @ W @ D[:, j])
+        out[j] = noise / signal if signal > 0 else np.inf
+    return out
+
+
 def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
                     progress: Progress | None = None) -> Uncertainty:
     """SMM sandwich standard errors at the estimate (see ``docs/calibration.md``).
@@ -408,11 +451,12 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
     p = len(est)
     steps = np.diag(plus) - np.diag(minus)
     D = (m[:p] - m[p:]).T / steps  # (moments, parameters)
+    W = mom.weight_matrix(keys)
+    noise_share = jacobian_noise_share(runs, keys, years, steps, D, W)
     se_keys = [se_key(r) for r in range(spec.se_replications)]
     (tables,) = run_candidates(loaded, est[None, :], se_keys, executor, progress)
     M = np.array([[mom.simulated_moments([t], years)[k] for k in keys] for t in tables])
     Omega = np.atleast_2d(np.cov(M, rowvar=False, ddof=1))
-    W = mom.weight_matrix(keys)
     diag = unc.identification_diagnostics(D, W, [hi - lo for lo, hi in bounds])
     V = None
     if not diag["singular"]:
@@ -421,6 +465,7 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
         except np.linalg.LinAlgError:
             V = None
     table = unc.parameter_table([b.name for b in spec.parameters], est, bounds, V)
+    table["jacobian_noise_share"] = noise_share
     diag.update(
         dtwd_singular=V is None, moments=keys, jacobian=D.tolist(), omega=Omega.tolist(),
         weights=np.diag(W).tolist(), replications=spec.replications,
@@ -428,6 +473,7 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
         fd_plus=np.diag(plus).tolist(), fd_minus=np.diag(minus).tolist(),
         se_spawn_keys=[list(k) for k in se_keys],
         not_identified=[n for n, ok in zip(table["name"], table["identified"]) if not ok],
+        jacobian_noise_share=noise_share.tolist(),
         jacobian_scaled_by="bound width (upper - lower) of each parameter")
     return Uncertainty(table=table, covariance=V, diagnostics=diag)
 

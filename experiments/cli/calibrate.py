@@ -47,11 +47,14 @@ def _summary_lines(result) -> list[str]:
         return [f"{k} = {v:.6g}" for k, v in result.as_overrides().items()]
     w = max(len(n) for n in result.names)
     lines.append(f"{'parameter':<{w}}  {'estimate':>10}  {'SE':>10}  {'90 % interval':>23}"
-                 "  identified")
+                 "  J-noise  identified")
     for r in u.table.itertuples():
         ci = f"[{_number(r.ci_low)}, {_number(r.ci_high)}]"
         lines.append(f"{r.name:<{w}}  {r.estimate:>10.4g}  {_number(r.se):>10}  {ci:>23}  "
+                     f"{_number(r.jacobian_noise_share):>7}  "
                      + ("yes" if r.identified else "NO (not identified locally)"))
+    lines.append("J-noise: share of the Jacobian column that is simulation noise (near 1: "
+                 "the SE is not reliable)")
     d = u.diagnostics
     lines.append("identification: singular values of W^1/2 D (per bound width) "
                  + ", ".join(f"{v:.3g}" for v in d["singular_values"])
