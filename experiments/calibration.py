@@ -312,8 +312,9 @@ class Uncertainty:
     covariance : ndarray (p, p) or None
         Sandwich covariance (parameter units squared); None if ``D'WD`` is singular.
     diagnostics : dict
-        :func:`experiments.uncertainty.identification_diagnostics` plus ``moments`` (the
-        moment names), ``jacobian`` (D, moments x parameters), ``omega`` (covariance of
+        :func:`experiments.uncertainty.identification_diagnostics` (of ``W^1/2 D`` per
+        bound width; ``singular_values_unscaled`` and ``condition_number_unscaled``: of
+        ``W^1/2 D`` in the parameters' own units) plus ``moments`` (the moment names), ``jacobian`` (D, moments x parameters), ``omega`` (covariance of
         one realisation's moments), ``weights`` (the diagonal of W), the settings and the
         seeds' spawn keys.
     """
@@ -466,7 +467,10 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
             V = None
     table = unc.parameter_table([b.name for b in spec.parameters], est, bounds, V)
     table["jacobian_noise_share"] = noise_share
+    raw = unc.identification_diagnostics(D, W, np.ones(p))
     diag.update(
+        singular_values_unscaled=raw["singular_values"],
+        condition_number_unscaled=raw["condition_number"],
         dtwd_singular=V is None, moments=keys, jacobian=D.tolist(), omega=Omega.tolist(),
         weights=np.diag(W).tolist(), replications=spec.replications,
         se_replications=spec.se_replications, fd_step=spec.fd_step,

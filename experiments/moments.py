@@ -80,7 +80,8 @@ def data_moments(years: Sequence[int] = FIT_YEARS) -> dict[str, float]:
                     bpo_share_2015=float(row["bpo_usd_bn"] / row["value_usd_bn"]))
 
 
-def _moments(tcv: np.ndarray, years: tuple[int, ...], bpo_share_2015: float) -> dict[str, float]:
+def _moments(tcv: np.ndarray, years: tuple[int, ...],
+             bpo_share_2015: float) -> dict[str, float]:
     out = {f"level_{y}": float(np.log(v)) for y, v in zip(years, tcv)}
     g = np.diff(np.log(tcv))
     out["growth_mean"] = float(g.mean())
