@@ -5,10 +5,18 @@ tax cut on the same seeds), then writes six figures, each as PNG with the CSV be
 and a markdown report with the fit statistics (MAPE, coverage of the 90 % band) and the
 out-of-sample forecast. The fit used years up to 2017 only; the shipped data hold no
 later published year, so every later year is a forecast made without looking at data.
+
+The model's series is :data:`experiments.moments.SERIES_COLUMN`. If the calibration
+carries a covariance of its parameters (``calibration.json``'s ``covariance``, from
+``bposim calibrate``), each replication ``r`` runs at its own draw ``theta_r ~ N(theta_hat,
+V)`` truncated to the bounds (:func:`parameter_draws`), so the 90 % band includes parameter
+uncertainty as well as simulation noise; the counterfactual's replication ``r`` uses the
+same ``theta_r`` and seed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,11 +24,14 @@ import numpy as np
 import pandas as pd
 
 from experiments import composition
+from experiments import moments as mom
+from experiments.parameters import resolve, scenario_with
 from experiments.executors import RunTask, map_runs
 from experiments.progress import Progress
 from experiments.samples import MIN_REPLICATIONS, small_sample_warning
-from experiments.seeds import crn_key, root_entropy
-from simulation.config import Scenario
+from experiments.seeds import crn_key, parameter_draw_rng, root_entropy
+from experiments.uncertainty import draw_parameters
+from simulation.config import ConfigError, Scenario
 from simulation.run import Clock, make_seed, run_model
 from simulation.world import published_market_size
 
@@ -48,12 +59,19 @@ def annual_tables(task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     return run.annual, run.acv_by_country, composition.frame(rows)
 
 
-def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
-              progress: Progress | None = None) -> Replicated:
+def replicate(scenario: Scenario | Sequence[Scenario], replications: int, seed: int,
+              executor=None, progress: Progress | None = None) -> Replicated:
     """Run ``replications`` replications with common random numbers from ``seed``
-    (``progress``, if given, counts each finished run)."""
+    (``progress``, if given, counts each finished run).
+
+    ``scenario`` is one scenario for every replication, or a sequence of ``replications``
+    scenarios, replication ``r`` running ``scenario[r]`` (parameter draws,
+    :func:`parameter_draws`) on the same seed as it would otherwise."""
     entropy = root_entropy(seed)
-    tasks = [RunTask(r, scenario, make_seed(entropy, crn_key(r))) for r in range(replications)]
+    scen = ([scenario] * replications if isinstance(scenario, Scenario) else list(scenario))
+    if len(scen) != replications:
+        raise ValueError(f"{len(scen)} scenarios for {replications} replications")
+    tasks = [RunTask(r, scen[r], make_seed(entropy, crn_key(r))) for r in range(replications)]
     done = None if progress is None else (lambda task, result: progress.update(1))
     results = map_runs(executor, annual_tables, tasks, on_done=done)
     annual = pd.concat([a.assign(replication=r) for r, (a, _, _) in enumerate(results)],
@@ -63,7 +81,52 @@ def replicate(scenario: Scenario, replications: int, seed: int, executor=None,
     comp = pd.concat([k.assign(replication=r) for r, (_, _, k) in enumerate(results)],
                      ignore_index=True)
     return Replicated(annual=annual, acv_by_country=acv,
-                      n_firms=scenario.population.n_firms, composition=comp)
+                      n_firms=scen[0].population.n_firms, composition=comp)
+
+
+def parameter_draws(scenario: Scenario, calibration: dict, replications: int,
+                    seed: int) -> tuple[list[Scenario], pd.DataFrame]:
+    """One scenario per replication, each at its own parameter draw.
+
+    ``theta_r ~ N(theta_hat, V)`` truncated to the bounds
+    (:func:`experiments.uncertainty.draw_parameters`), ``theta_hat`` the calibration's
+    ``parameters``, ``V`` its ``covariance`` and the bounds those of its
+    ``standard_errors``; the draws come from
+    :func:`experiments.seeds.parameter_draw_rng` of the reproduction's root ``seed``
+    (the same for every executor).
+
+    Returns
+    -------
+    scenarios : list of Scenario
+        ``scenario`` with replication ``r``'s draw overlaid.
+    draws : DataFrame
+        ``replication`` and one column per parameter (its units).
+
+    Raises
+    ------
+    ConfigError
+        One line if the calibration's ``covariance`` or bounds are malformed.
+    """
+    cov = calibration.get("covariance")
+    try:
+        names = [str(n) for n in cov["names"]]
+        V = np.asarray(cov["matrix"], float)
+        bounds_by_name = {r["name"]: (float(r["lower"]), float(r["upper"]))
+                          for r in calibration["standard_errors"]}
+        bounds = [bounds_by_name[n] for n in names]
+        mean = [float(calibration["parameters"][n]) for n in names]
+    except (KeyError, TypeError, ValueError) as err:
+        raise ConfigError(f"calibration.json: covariance: malformed ({err!s:.60})") from None
+    if V.shape != (len(names), len(names)) or not np.all(np.isfinite(V)):
+        raise ConfigError(f"calibration.json: covariance: expected a finite "
+                          f"{len(names)}x{len(names)} matrix")
+    draws = draw_parameters(parameter_draw_rng(root_entropy(seed)), mean, V, bounds,
+                            replications)
+    addrs = [resolve(n) for n in names]
+    scen = [scenario_with(scenario, dict(zip(addrs, map(float, x)))) for x in draws]
+    table = pd.DataFrame(draws, columns=names)
+    table.insert(0, "replication", range(replications))
+    return scen, table
 
 
 def band(annual: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -84,7 +147,7 @@ def fit_statistics(rep: Replicated) -> tuple[pd.DataFrame, dict]:
         ``mape`` (mean absolute percentage error of the median, %), ``coverage``
         (share of years with the published value inside the 90 % band), ``n_years``.
     """
-    b = band(rep.annual, "tcv_signed_usd_bn")
+    b = band(rep.annual, mom.SERIES_COLUMN)
     pub = published_market_size()[["year", "value_usd_bn", "status"]]
     t = pub.merge(b, on="year", how="left").rename(columns={"value_usd_bn": "published"})
     t["inside"] = (t["published"] >= t["lo"]) & (t["published"] <= t["hi"])
@@ -113,7 +176,7 @@ def paired_difference(rep: Replicated, counter: Replicated, col: str) -> pd.Data
 
 def _yoy(annual: pd.DataFrame) -> pd.DataFrame:
     a = annual.sort_values(["replication", "year"]).copy()
-    a["growth"] = a.groupby("replication")["tcv_signed_usd_bn"].pct_change()
+    a["growth"] = a.groupby("replication")[mom.SERIES_COLUMN].pct_change()
     return a.dropna(subset=["growth"])
 
 
@@ -147,8 +210,9 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     pub = published_market_size()
     figs = {}
     # 1. market size with the 90 % band, against the published series
-    b = band(rep.annual, "tcv_signed_usd_bn")
+    b = band(rep.annual, mom.SERIES_COLUMN)
     acv = band(rep.annual, "market_acv_usd_bn")
+    # the plotting function draws its ``tcv_signed_usd_bn`` column: the series compared
     med = pd.DataFrame({"year": b["year"], "tcv_signed_usd_bn": b["median"],
                         "market_acv_usd_bn": acv["median"]})
     figs["1_market_size"] = (plotting.market_size_figure(
@@ -196,13 +260,17 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
 
 def write_reproduction(folder: Path, scenario: Scenario, rep: Replicated,
                        counter: Replicated, calibration: dict | None, runtime_s: float,
-                       formats: tuple[str, ...] = ("png",)) -> dict:
+                       formats: tuple[str, ...] = ("png",),
+                       draws: pd.DataFrame | None = None,
+                       uncertainty_note: str = "") -> dict:
     """Write the six figures (in each of ``formats``, each with its CSV) and ``report.md``
-    into ``folder``."""
+    into ``folder``; with parameter ``draws`` (:func:`parameter_draws`) also
+    ``parameter_draws.csv``. ``uncertainty_note`` says in the report why the band has
+    no parameter uncertainty when ``draws`` is None."""
     from simulation import plotting
 
     figs = reproduction_figures(rep, counter)
-    b = band(rep.annual, "tcv_signed_usd_bn")
+    b = band(rep.annual, mom.SERIES_COLUMN)
     usa = _country_share(rep, "USA").merge(_country_share(counter, "USA"), on="year",
                                            suffixes=("", "_no_cut"))
     plotting.save_figures({name: fig for name, (fig, _) in figs.items()}, folder, formats)
@@ -212,9 +280,12 @@ def write_reproduction(folder: Path, scenario: Scenario, rep: Replicated,
     table.to_csv(folder / "fit_table.csv", index=False)
     comp = composition.compare(rep.composition, rep.annual)
     comp.to_csv(folder / "composition_table.csv", index=False)
+    if draws is not None:
+        draws.to_csv(folder / "parameter_draws.csv", index=False)
     (folder / "report.md").write_text(_report(scenario, rep, counter, table, stats, calibration,
-                                              runtime_s, b, usa, comp), encoding="utf-8")
-    return stats
+                                              runtime_s, b, usa, comp, draws,
+                                              uncertainty_note), encoding="utf-8")
+    return {**stats, "parameter_uncertainty": draws is not None}
 
 
 def _country_share(rep: Replicated, iso: str) -> pd.DataFrame:
@@ -229,8 +300,9 @@ def _country_share(rep: Replicated, iso: str) -> pd.DataFrame:
 
 
 def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa,
-            comp=None) -> str:
+            comp=None, draws=None, uncertainty_note="") -> str:
     n_rep = rep.annual["replication"].nunique()
+    fit = ((calibration or {}).get("provenance") or {}).get("fit_years") or [2000, 2017]
     lines = ["# Reproduction of the market-growth figures", "",
              f"Calibrated scenario, {scenario.population.n_firms} simulated firms, {n_rep} "
              f"replications with common random numbers; runtime {runtime_s:.0f} s.", ""]
@@ -242,10 +314,23 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
                   "not those of a 90 % band (`bposim reproduce --replications 20`).", ""]
     if calibration:
         lines += ["## Calibration", "",
-                  f"Simulated method of moments on years 2000-2017 only; objective "
+                  f"Simulated method of moments on years {fit[0]}-{fit[1]} only; objective "
                   f"{calibration.get('objective', float('nan')):.4f}. Parameters:", ""]
-        lines += [f"- `{k}` = {v:.6g}" for k, v in calibration.get("parameters", {}).items()]
+        ses = {r.get("name"): r for r in calibration.get("standard_errors") or []}
+        for k, v in calibration.get("parameters", {}).items():
+            se = (ses.get(k) or {}).get("se")
+            lines.append(f"- `{k}` = {v:.6g}" + (f" (SE {se:.3g})" if se is not None else ""))
         lines.append("")
+    lines += ["## Parameter uncertainty", ""]
+    if draws is not None:
+        lines += [f"Each replication runs at its own parameter draw from N(estimate, V), "
+                  f"truncated to the bounds (V: the calibration's SMM sandwich covariance); "
+                  f"the counterfactual's replication uses the same draw and seed. The 90 % "
+                  f"band therefore includes **parameter uncertainty and simulation noise**. "
+                  f"Draws in `parameter_draws.csv`.", ""]
+    else:
+        lines += ["The band covers **simulation noise only**: every replication runs at "
+                  f"the calibrated parameters ({uncertainty_note or 'no covariance'}).", ""]
     miss = table[~table["inside"]]
     lines += ["## Fit to the published series (TCV signed, USD bn, 2000-2017)", "",
               f"- MAPE of the median: **{stats['mape']:.1f} %**",
@@ -276,11 +361,14 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
             "2015: -15 %); the model signs many small contracts.",
             "- 2016 (secondary source) and 2017 (unverified) are less certain than the rest.",
             "- The band covers simulation noise given the calibrated parameters, not "
-            "parameter uncertainty."]
+            "parameter uncertainty." if draws is None else
+            "- The band covers parameter uncertainty (the calibration's covariance) and "
+            "simulation noise, not the uncertainty of the published series itself."]
     else:
         lines.append("None.")
     lines += ["", "## Forecast (out of sample)", "",
-              "Made without any data after 2017 (the fit used 2000-2017; the package holds "
+              f"Made without any data after 2017 (the fit used {fit[0]}-{fit[1]}; the "
+              "package holds "
               "no later published value). TCV signed per year, USD bn:", "",
               "| year | median | 5 % | 95 % |", "| --- | --- | --- | --- |"]
     for r in b[b["year"] > 2017].itertuples():
@@ -304,18 +392,36 @@ def _report(scenario, rep, counter, table, stats, calibration, runtime_s, b, usa
 
 def reproduce(out: Path, scenario: Scenario, replications: int, seed: int, executor=None,
               calibration: dict | None = None, quiet: bool = False,
-              formats: tuple[str, ...] = ("png",)) -> dict:
+              formats: tuple[str, ...] = ("png",),
+              parameter_uncertainty: bool = True) -> dict:
     """Run the calibrated model and its counterfactual, write everything into ``out``
-    atomically (figures in ``formats``). Returns the fit statistics. Progress goes to
-    stderr unless ``quiet``."""
+    atomically (figures in ``formats``). Returns the fit statistics (with
+    ``parameter_uncertainty``: whether the replications ran at parameter draws). Progress
+    goes to stderr unless ``quiet``.
+
+    With ``parameter_uncertainty`` and a ``calibration`` holding a ``covariance``,
+    replication ``r`` (and its counterfactual) runs at draw ``r`` of
+    :func:`parameter_draws`; otherwise every replication at ``scenario``'s parameters.
+    """
     from simulation.atomic import atomic_dir
 
     clock = Clock()
+    draws = None
+    scen: Scenario | list[Scenario] = scenario
+    counter_scen: Scenario | list[Scenario]
+    if not parameter_uncertainty:
+        note = "--no-parameter-uncertainty"
+    elif not calibration or not calibration.get("covariance"):
+        note = "the calibration has no covariance of its parameters"
+    else:
+        note = ""
+        scen, draws = parameter_draws(scenario, calibration, replications, seed)
+    counter_scen = (no_tax_cut_scenario(scen) if isinstance(scen, Scenario)
+                    else [no_tax_cut_scenario(s) for s in scen])
     with atomic_dir(out) as tmp:
         with Progress(2 * replications, "reproduce", disable=quiet) as progress:
-            rep = replicate(scenario, replications, seed, executor, progress)
-            counter = replicate(no_tax_cut_scenario(scenario), replications, seed, executor,
-                                progress)
+            rep = replicate(scen, replications, seed, executor, progress)
+            counter = replicate(counter_scen, replications, seed, executor, progress)
         stats = write_reproduction(tmp, scenario, rep, counter, calibration, clock.seconds,
-                                   formats)
+                                   formats, draws, note)
     return stats

@@ -20,6 +20,15 @@ run (independent streams)    ``(1, p, r)``    sweeps: point ``p``, replication `
 run (common random numbers)  ``(2, r)``       sweeps, calibration, reproduction:
                                               replication ``r``, shared by every point
 sensitivity bootstrap        ``(3,)``         SALib's confidence-interval resampling
+standard-error replications  ``(4, r)``       calibration: replication ``r`` at the
+                                              optimum, for the moments' covariance
+identification data          ``(5, r)``       calibration: the synthetic "published"
+                                              realisation of the recovery check
+forecast replication         ``(6, r)``       calibration: replication ``r`` of the
+                                              out-of-sample forecast
+parameter draws              ``(7,)``         calibration's forecast and the
+                                              reproduction: draws of the parameters
+                                              from their estimated distribution
 calibration optimiser        ``(9,)``         differential evolution's own draws
 validation replication       ``(r,)``         replication ``r``, shared by every arm
 ===========================  ===============  =============================================
@@ -41,6 +50,10 @@ DESIGN_KEY = (0,)
 RUN_KEY = 1
 CRN_KEY = 2
 ANALYSIS_KEY = (3,)
+SE_KEY = 4
+IDENTIFICATION_KEY = 5
+FORECAST_KEY = 6
+PARAMETER_DRAW_KEY = (7,)
 OPTIMISER_KEY = (9,)
 
 
@@ -59,6 +72,29 @@ def run_spawn_key(point: int, replication: int, common_random_numbers: bool) -> 
 def crn_key(replication: int) -> tuple:
     """Spawn key of replication ``replication`` with common random numbers."""
     return (CRN_KEY, int(replication))
+
+
+def se_key(replication: int) -> tuple:
+    """Spawn key of calibration's standard-error replication ``replication`` (never used
+    by the fit, so the moments' covariance is estimated on fresh draws)."""
+    return (SE_KEY, int(replication))
+
+
+def identification_key(replication: int) -> tuple:
+    """Spawn key of the synthetic data of calibration's recovery check (never used by the
+    fit or the standard errors)."""
+    return (IDENTIFICATION_KEY, int(replication))
+
+
+def forecast_key(replication: int) -> tuple:
+    """Spawn key of calibration's out-of-sample forecast replication ``replication``."""
+    return (FORECAST_KEY, int(replication))
+
+
+def parameter_draw_rng(entropy: int) -> np.random.Generator:
+    """Generator of the parameter draws ``theta_r ~ N(theta_hat, V)`` (calibration's
+    forecast, the reproduction's band with parameter uncertainty)."""
+    return np.random.default_rng(make_seed(entropy, PARAMETER_DRAW_KEY))
 
 
 def validation_key(replication: int) -> tuple:
@@ -82,5 +118,6 @@ def optimiser_rng(entropy: int) -> np.random.Generator:
     return np.random.default_rng(make_seed(entropy, OPTIMISER_KEY))
 
 
-__all__ = ["root_entropy", "run_spawn_key", "crn_key", "validation_key", "design_rng",
+__all__ = ["root_entropy", "run_spawn_key", "crn_key", "se_key", "identification_key",
+           "forecast_key", "parameter_draw_rng", "validation_key", "design_rng",
            "analysis_rng", "optimiser_rng"]

@@ -25,7 +25,63 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
                    "under results/)")
     p.add_argument("--install", action="store_true", help="also replace the calibration "
                    "shipped with the package (simulation/scenarios/calibrated.toml)")
+    p.add_argument("--fit-years", metavar="FIRST-LAST", help="fit window of published "
+                   "years, e.g. 2000-2013 (overrides the spec's fit_years; a window "
+                   "ending before 2017 adds an out-of-sample forecast of the later years)")
+    p.add_argument("--identification", action="store_true", help="also check "
+                   "identification by recovery: re-fit synthetic data generated at the "
+                   "estimate (identification.csv; doubles the runtime)")
     _executor_args(p)
+
+
+def _number(v) -> str:
+    return "n/a" if v is None or v != v else f"{v:.4g}"
+
+
+def _summary_lines(result) -> list[str]:
+    """The end-of-run tables: parameters with SE and 90 % interval, identification,
+    recovery and forecast."""
+    lines = []
+    u = result.uncertainty
+    if u is None:
+        return [f"{k} = {v:.6g}" for k, v in result.as_overrides().items()]
+    w = max(len(n) for n in result.names)
+    lines.append(f"{'parameter':<{w}}  {'estimate':>10}  {'SE':>10}  {'90 % interval':>23}"
+                 "  J-noise  identified")
+    for r in u.table.itertuples():
+        ci = f"[{_number(r.ci_low)}, {_number(r.ci_high)}]"
+        lines.append(f"{r.name:<{w}}  {r.estimate:>10.4g}  {_number(r.se):>10}  {ci:>23}  "
+                     f"{_number(r.jacobian_noise_share):>7}  "
+                     + ("yes" if r.identified else "NO (not identified locally)"))
+    lines.append("J-noise: share of the Jacobian column that is simulation noise (near 1: "
+                 "the SE is not reliable)")
+    d = u.diagnostics
+    lines.append("identification: singular values of W^1/2 D (per bound width) "
+                 + ", ".join(f"{v:.3g}" for v in d["singular_values"])
+                 + f"; condition number {_number(d['condition_number'])}"
+                 + ("; D'WD singular" if d["dtwd_singular"] else ""))
+    corr = u.correlation()
+    if corr is not None and len(result.names) > 1:
+        lines.append("correlation: " + "; ".join(
+            f"{i + 1}-{j + 1} {corr[i, j]:+.2f}" for i in range(len(corr))
+            for j in range(i + 1, len(corr))) + " (parameters numbered as above)")
+    if result.recovery is not None:
+        lines.append("recovery (synthetic data at the estimate, re-fitted):")
+        for r in result.recovery.itertuples():
+            lines.append(f"  {r.name:<{w}}  true {r.true:.4g}  recovered {r.recovered:.4g}"
+                         f"  |error|/SE {_number(r.error_over_se)}  "
+                         + ("pass" if r.passed else "FAIL"))
+    if result.forecast is not None:
+        info = result.forecast_info
+        lines.append(f"forecast after the fit window ({info['replications']} replications"
+                     + (", parameter uncertainty" if info["parameter_uncertainty"]
+                        else ", simulation noise only: no covariance") + "):")
+        lines.append("  year  published  median      5 %     95 %  inside")
+        for r in result.forecast.itertuples():
+            lines.append(f"  {r.year}  {r.published:9.1f}  {r.median:6.1f}  {r.lo:7.1f}  "
+                         f"{r.hi:7.1f}  {'yes' if r.inside else 'no'}")
+        lines.append(f"  {info['text']}")
+    return lines
 
 
 def cmd_calibrate(args) -> int:
@@ -39,12 +95,20 @@ def cmd_calibrate(args) -> int:
     import shutil
 
     from experiments.calibration import (SHIPPED_RESULT, SHIPPED_SCENARIO, calibrate,
-                                         load_calibration_spec, save_calibration)
+                                         identification_check, load_calibration_spec,
+                                         parse_fit_years, save_calibration)
     from experiments.progress import Progress
     from simulation.atomic import atomic_dir
+    from simulation.config import ConfigError
     from simulation.output import next_free_dir
 
-    loaded = load_calibration_spec(args.spec)
+    years = None
+    if args.fit_years is not None:
+        try:
+            years = parse_fit_years(args.fit_years)
+        except ConfigError as err:
+            raise UsageError(f"--fit-years: {str(err).removeprefix('fit_years: ')}") from None
+    loaded = load_calibration_spec(args.spec, fit_years=years)
     out = args.out or next_free_dir(
         Path("results") / f"calibration-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with atomic_dir(out) as tmp, executor_from_args(args) as ex:
@@ -53,13 +117,16 @@ def cmd_calibrate(args) -> int:
                   f"{ex.describe()}", file=sys.stderr)
         with Progress(None, "calibrate", disable=args.quiet) as progress:
             result = calibrate(loaded, executor=ex, progress=progress)
+        if args.identification:
+            with Progress(None, "identification", disable=args.quiet) as progress:
+                identification_check(loaded, result, executor=ex, progress=progress)
         save_calibration(result, tmp)
     if args.install:
         shutil.copyfile(out / SHIPPED_SCENARIO.name, SHIPPED_SCENARIO)
         shutil.copyfile(out / SHIPPED_RESULT.name, SHIPPED_RESULT)
     if not args.quiet:
-        for k, v in result.as_overrides().items():
-            print(f"{k} = {v:.6g}")
+        for line in _summary_lines(result):
+            print(line)
         print(f"objective {result.objective:.4f}; {result.provenance['evaluations']} "
               f"evaluations in {result.provenance['runtime_s']:.0f} s")
         print(f"results: {out}" + (" (installed as the shipped calibration)"
@@ -75,6 +142,9 @@ def _reproduce_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", type=int, default=20, help="replications (default 20)")
     p.add_argument("--firms", type=int, help="simulated firms (default: the scenario's)")
     p.add_argument("--seed", type=int, default=2024, help="root seed (default 2024)")
+    p.add_argument("--no-parameter-uncertainty", action="store_true", help="run every "
+                   "replication at the calibrated parameters (default: at its own draw "
+                   "from the calibration's covariance when calibration.json has one)")
     _executor_args(p)
     add_figure_format_arg(p)
 
@@ -107,7 +177,8 @@ def cmd_reproduce(args) -> int:
         Path("results") / f"reproduce-{_dt.datetime.now():%Y%m%d-%H%M%S}")
     with executor_from_args(args) as ex:
         stats = reproduce(out, scenario, args.replications, args.seed, ex, calib,
-                          quiet=args.quiet, formats=formats)
+                          quiet=args.quiet, formats=formats,
+                          parameter_uncertainty=not args.no_parameter_uncertainty)
     warning = small_sample_warning(args.replications, "a 90 % band")
     if warning:
         print(f"bposim: warning: {warning} (also in the report)", file=sys.stderr)
@@ -115,6 +186,8 @@ def cmd_reproduce(args) -> int:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
               f"band in {stats['coverage']:.0%} of {stats['n_years']} years"
               + (f" (only {args.replications} replications)" if warning else ""))
+        print("band: parameter uncertainty and simulation noise"
+              if stats["parameter_uncertainty"] else "band: simulation noise only")
         print(f"figures and report: {out}")
     return 0
 
