@@ -246,7 +246,7 @@ class Firms:
         home_codes = np.array([world.index(c) for c in codes])
         self.home = home_codes[rng.choice(len(codes), size=F, p=wts / wts.sum())]
         k = po.productivity_pareto_shape
-        self.productivity = (1.0 - rng.random(F)) ** (-1.0 / k)
+        self.productivity = mech.firm_productivity(rng, F, k, po.stratified_sizes)
         self.employees = np.minimum(po.employees_min * self.productivity ** po.size_elasticity,
                                     po.employees_max)
         self.experience = np.zeros(F)

@@ -87,8 +87,9 @@ class Optimiser(_Strict):
 class CalibrationSpec(_Strict):
     """A calibration spec: base scenario, fitted parameters with bounds, evaluation size.
 
-    ``n_firms`` simulated firms per run (market size is scale-free: each simulated firm
-    stands for ``real_buyer_firms / n_firms`` real firms), ``replications`` runs per
+    ``n_firms`` simulated firms per run (each simulated firm stands for
+    ``real_buyer_firms / n_firms`` real firms; the level of the deal index depends on
+    ``n_firms`` through the sampling of the largest firms, so fit at the size you run), ``replications`` runs per
     candidate with common random numbers from ``seed``. ``fit_years`` ``[first, last]``:
     the window of published years the moments use (within 2000-2017, at least 6 years).
     After the fit: ``se_replications`` runs at the optimum estimate the moments'
@@ -108,7 +109,7 @@ class CalibrationSpec(_Strict):
     fit_years: list[int] = Field([min(mom.FIT_YEARS), max(mom.FIT_YEARS)], min_length=2,
                                  max_length=2)
     se_replications: int = Field(16, ge=2, le=10_000)
-    fd_step: float = Field(0.05, gt=0, le=0.5)
+    fd_step: float = Field(0.1, gt=0, le=0.5)
     forecast_replications: int = Field(20, ge=2, le=10_000)
 
     @field_validator("fit_years")
@@ -427,8 +428,9 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
     (a) ``se_replications`` runs at the estimate on their own seeds (spawn keys
     :func:`experiments.seeds.se_key`) give each run's moment vector; ``Omega`` is their
     covariance (one realisation's, the data's sampling variance under the model).
-    (b) ``D``: central finite differences of the replication-mean moments, on the fit's
-    common random numbers (:func:`fd_points`). (c) ``W``:
+    (b) ``D``: central finite differences of the replication-mean moments, on the same
+    ``se_replications`` seeds (:func:`fd_points`; more runs than the fit's
+    ``replications``, because a small parameter change lets paired runs drift apart). (c) ``W``:
     :func:`experiments.moments.weight_matrix`. (d)
     :func:`experiments.uncertainty.smm_covariance` with ``R`` = the spec's replications.
 
@@ -446,8 +448,11 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
     bounds = [(b.lower, b.upper) for b in spec.parameters]
     keys = list(mom.data_moments(years))
     plus, minus = fd_points(est, bounds, spec.fd_step)
-    runs = run_candidates(loaded, np.vstack([plus, minus]),
-                          replication_keys(spec.replications), executor, progress)
+    se_keys = [se_key(r) for r in range(spec.se_replications)]
+    # the Jacobian on the se_replications' seeds, not the fit's few: a small change of a
+    # parameter lets paired runs drift apart (the contracts of the largest firms move
+    # from one year to another), so a difference of two R-run means is mostly noise
+    runs = run_candidates(loaded, np.vstack([plus, minus]), se_keys, executor, progress)
     m = np.array([[mm[k] for k in keys]
                   for mm in (mom.simulated_moments(r, years) for r in runs)])
     p = len(est)
@@ -455,7 +460,6 @@ def standard_errors(loaded: LoadedCalibration, estimate, executor=None,
     D = (m[:p] - m[p:]).T / steps  # (moments, parameters)
     W = mom.weight_matrix(keys)
     noise_share = jacobian_noise_share(runs, keys, years, steps, D, W)
-    se_keys = [se_key(r) for r in range(spec.se_replications)]
     (tables,) = run_candidates(loaded, est[None, :], se_keys, executor, progress)
     M = np.array([[mom.simulated_moments([t], years)[k] for k in keys] for t in tables])
     Omega = np.atleast_2d(np.cov(M, rowvar=False, ddof=1))
@@ -520,7 +524,7 @@ def calibrate(loaded: LoadedCalibration, executor=None, data: dict[str, float] |
     p = len(names)
     extra = spec.replications  # the best candidate
     if uncertainty:
-        extra += 2 * p * spec.replications + spec.se_replications
+        extra += (2 * p + 1) * spec.se_replications
         if years[-1] < max(mom.FIT_YEARS):
             extra += spec.forecast_replications
 

@@ -116,6 +116,12 @@ class PopulationConfig(_Section):
         "assumption: Pareto shape k of firm productivity (Helpman, Melitz & Yeaple 2004, AER "
         "94(1)); with size_elasticity 2.8 firm size is Pareto with shape k/2.8 = 1.07, close to "
         "Axtell (2001, Science 293) Zipf exponent 1.06", gt=0.1, le=100)
+    stratified_sizes: bool = P(
+        True, "-", "sampling design, not an assumption about the world: firms' productivity "
+        "quantiles are drawn one per stratum (stratum i of n_firms equal-probability strata, "
+        "in random order) instead of independently, so every run has the Pareto tail's "
+        "share of giant firms; the distribution is the same, the run-to-run noise of "
+        "totals smaller (issue #13)")
     size_elasticity: float = P(
         2.8, "-", "assumption: sigma - 1 with CES elasticity sigma = 3.8 (Bernard, Eaton, "
         "Jensen & Kortum 2003, AER 93(4)); employees = employees_min * productivity**(sigma-1)",

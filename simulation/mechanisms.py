@@ -622,6 +622,24 @@ def mean_contract_term(year, early, late, start_year, end_year):
     return early + (late - early) * frac
 
 
+def firm_productivity(rng, n, shape, stratified=True):
+    """Productivity of ``n`` buyer firms, shape ``(n,)``: Pareto with scale 1 and
+    ``shape`` (Helpman, Melitz & Yeaple 2004), by inversion ``(1 - u) ** (-1 / shape)``.
+
+    With ``stratified`` the uniforms are stratified, ``u_i = (pi(i) + v_i) / n`` with a
+    random permutation ``pi`` and independent ``v_i`` (McKay, Beckman & Conover 1979's
+    Latin hypercube in one dimension): each of the n equal-probability strata holds one
+    firm, so a run always has its share of the tail (the one firm of the top stratum
+    stands for the largest real firms) while each firm's draw still has the Pareto
+    distribution. Without it, the uniforms are independent (the model before issue #13).
+    Draws: ``n`` uniforms, then (stratified) a permutation of ``n``.
+    """
+    u = rng.random(n)
+    if stratified and n > 1:
+        u = (rng.permutation(n) + u) / n
+    return (1.0 - u) ** (-1.0 / shape)
+
+
 def as_a_service_share_of_it(share_of_combined, ito_share_of_traditional):
     """As-a-service share of IT spend from its share of the combined sourcing market.
 

@@ -61,7 +61,7 @@ def recovery():
                        for n, (_, lo, hi) in RECOVERY.items()],
         "optimiser": {"maxiter": 5, "popsize": 4, "tol": 0.0}})
     base = load_scenario(n_firms=spec.n_firms, start_year=2000, end_year=2017,
-                         spinup_years=3)
+                         spinup_years=3, calibrated=False)
     loaded = LoadedCalibration(spec=spec, base=base, text="")
     truth = [RECOVERY[n][0] for n in names]
     result = CalibrationResult(names=names, values=truth, objective=0.0,
