@@ -3,7 +3,8 @@
 The benchmark market of ``n_firms`` is the default scenario with ``n_firms`` simulated
 firms. The model samples vendors at the firms' rate (``n_initial_vendors`` and
 ``entry_rate`` are real-world figures scaled by ``n_firms / real_buyer_firms``), so every
-size simulates the same market with more agents: 300 vendors per 2,000 firms.
+size simulates the same market with more agents (with the calibrated default, about 200
+vendors per 2,000 firms; 300 with the uncalibrated 2,000 real firms).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ See ``docs/dashboard.md``.
 from __future__ import annotations
 
 import io
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -244,6 +245,20 @@ def model_params(base: Scenario) -> dict[str, Any]:
                                       0.02, "{:.2f} x in-house cost",
                                       field_help("backlash_intensity")),
     }
+
+
+def slider_snap(spec: dict[str, Any], value: float) -> float:
+    """``value`` as the browser's slider shows it: on the grid ``min + k * step`` and
+    rounded to the step's decimals (Vuetify 2 ``VSlider.roundValue``). A starting value
+    off the grid (a calibrated one, e.g. 0.02675 on a 0.005 grid) is snapped when the
+    slider first renders; :func:`Controls` ignores that echo, so RESET keeps the exact
+    value until the user moves the slider."""
+    step = float(spec["step"])
+    text = repr(step)
+    decimals = len(text.partition(".")[2]) if "e" not in text else 12
+    offset = math.fmod(float(spec["min"]), step)
+    snapped = round((value - offset) / step) * step + offset
+    return float(f"{min(snapped, float(spec['max'])):.{decimals}f}")
 
 
 def initial_kwargs(params: dict[str, Any]) -> dict[str, Any]:
@@ -474,6 +489,10 @@ def Controls(params: dict[str, Any], parameters: solara.Reactive[dict]):
     solara.use_effect(lambda: parameters.set(dict(start)), [])
 
     def change(name: str, value: Any) -> None:
+        current = parameters.value.get(name, start[name])
+        if user[name]["type"] == "SliderFloat" and value != current \
+                and value == slider_snap(user[name], current):
+            return  # the browser's slider put the exact (calibrated) value on its grid
         parameters.set({**start, **parameters.value, name: value})
 
     for name, spec in user.items():

@@ -161,9 +161,13 @@ def test_scaling_benchmark_runs_a_size_in_a_child(capsys):
 
 
 def test_benchmark_market_keeps_the_default_vendor_ratio():
-    """The benchmark market of any size has 300 vendors per 2,000 firms (the model's own
-    vendor sampling)."""
+    """The benchmark market of any size has the default scenario's vendors per firm (the
+    model's own vendor sampling: n_initial_vendors x n_firms / real_buyer_firms)."""
     from _common import benchmark_model
 
-    m = benchmark_model(20_000, 1, spinup_years=0, end_year=2000)
-    assert m.vendors.n == 3000
+    for n in (2_000, 20_000):
+        m = benchmark_model(n, 1, spinup_years=0, end_year=2000)
+        po, ve = m.scenario_config.population, m.scenario_config.vendors
+        assert m.vendors.n == round(ve.n_initial_vendors * n / po.real_buyer_firms)
+    assert m.vendors.n > 10 * benchmark_model(2_000, 1, spinup_years=0,
+                                              end_year=2000).vendors.n - 10

@@ -242,7 +242,8 @@ def test_the_app_shows_values_units_tooltips_time_and_downloads():
 
     _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     text = _texts(rc)
-    for shown in ("2,000 simulated firms", "x1.0 the data's hazard", "4.0% per year",
+    decline = load_scenario().coordination.coordination_cost_decline  # calibrated
+    for shown in ("2,000 simulated firms", "x1.0 the data's hazard", f"{decline:.1%} per year",
                   "+0.0% per year", "0.10 x in-house cost", "25%",
                   "Simulated to: start (2000 Q1 next)"):
         assert shown in text, shown
@@ -329,3 +330,16 @@ def test_dashboard_starts_from_the_scenario_of_bposim_viz_config(tmp_path, monke
     assert DashboardModel(**initial_kwargs(params)).scenario_config.population.n_firms == 300
     monkeypatch.delenv(CONFIG_ENV)
     assert base_scenario() == load_scenario()
+
+
+def test_slider_snap_is_the_browser_sliders_grid():
+    """A calibrated starting value off a slider's grid is snapped by the browser; the
+    dashboard ignores that echo (``Controls``), so RESET keeps the exact value."""
+    from simulation.viz import model_params, slider_snap
+
+    spec = {"step": 0.005, "min": -0.05, "max": 0.15}
+    assert slider_snap(spec, 0.02675231126232963) == 0.025
+    assert slider_snap(spec, 0.04) == 0.04 and slider_snap(spec, 0.2) == 0.15
+    assert slider_snap({"step": 0.1, "min": 0.0, "max": 5.0}, 1.0) == 1.0
+    decline = model_params(load_scenario())["coordination_cost_decline"]
+    assert decline["value"] == load_scenario().coordination.coordination_cost_decline
