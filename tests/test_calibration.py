@@ -413,3 +413,26 @@ def test_reproduce_with_and_without_parameter_uncertainty_is_deterministic(tmp_p
     us = pd.read_csv(tmp_path / "a" / "5_us_tax_cut.csv")
     pre = us[us["year"] < 2018]
     assert (pre["usa_vendor_share"] == pre["usa_vendor_share_no_cut"]).all()
+
+
+def test_fit_statistics_report_the_done_when_figures():
+    """Three replications at 0.8, 1.0 and 1.3 x the published series: the median is the
+    series itself, every year inside the band, half-width (1.3 - 0.8) / 2 minus the
+    quantile interpolation, none above, and the published 2012->2017 and 2016->2017
+    changes."""
+    from experiments.reproduce import BAND, Replicated, fit_statistics
+    from simulation.world import published_market_size
+
+    pub = published_market_size()
+    rows = [pd.DataFrame({"replication": r, "year": pub["year"],
+                          mom.SERIES_COLUMN: pub["value_usd_bn"] * f})
+            for r, f in enumerate((0.8, 1.0, 1.3))]
+    rep = Replicated(annual=pd.concat(rows), acv_by_country=pd.DataFrame(), n_firms=1,
+                     composition=pd.DataFrame())
+    _, s = fit_statistics(rep)
+    lo = np.quantile([0.8, 1.0, 1.3], BAND[0])
+    hi = np.quantile([0.8, 1.0, 1.3], BAND[1])
+    assert s["n_inside"] == 18 and s["n_above"] == 0
+    assert s["half_width"] == pytest.approx((hi - lo) / 2)
+    assert s["change_2012_2017"] == pytest.approx(88.9 / 99.1 - 1)
+    assert s["change_2016_2017"] == pytest.approx(12.0)

@@ -184,8 +184,12 @@ def cmd_reproduce(args) -> int:
         print(f"bposim: warning: {warning} (also in the report)", file=sys.stderr)
     if not args.quiet:
         print(f"fit 2000-2017: MAPE {stats['mape']:.1f} %, published value inside the 90 % "
-              f"band in {stats['coverage']:.0%} of {stats['n_years']} years"
+              f"band in {stats['n_inside']} of {stats['n_years']} years"
               + (f" (only {args.replications} replications)" if warning else ""))
+        print(f"band half-width {stats['half_width']:.3f} of the median; median above the "
+              f"data in {stats['n_above']} of {stats['n_years']} years; median 2012->2017 "
+              f"{stats['change_2012_2017']:+.1%}, 2016->2017 "
+              f"{stats['change_2016_2017']:+.1f} USD bn")
         print("band: parameter uncertainty and simulation noise"
               if stats["parameter_uncertainty"] else "band: simulation noise only")
         print(f"figures and report: {out}")
