@@ -38,13 +38,18 @@ from experiments.validation.statistics import Claim, Estimate
 from simulation.model import BPOModel
 
 PASS, WEAK, FAIL, QUICK = "pass", "weak", "fail", "quick"
+#: At the quick size (250 firms to 2008) with the calibrated default (issue #13), the groups
+#: the claim compares do not appear: firms that outsource offshore are (almost) absent by
+#: 2008, so the estimate is missing (fewer than 2 replications with both groups) or
+#: exactly zero. The full-size report observes them (docs/validation.md).
+UNOBSERVED = "unobserved"
 
 EXPECTED = {
     "sorting": {
-        "firms: domestic outsourcing > in-house only": FAIL,
-        "firms: offshore outsourcing > domestic outsourcing": WEAK,
+        "firms: domestic outsourcing > in-house only": UNOBSERVED,
+        "firms: offshore outsourcing > domestic outsourcing": UNOBSERVED,
         "firms: captive > offshore outsourcing": PASS,
-        "firms: share offshoring rises with productivity": WEAK,
+        "firms: share offshoring rises with productivity": UNOBSERVED,
         "pairs: onshore vendor > in-house": FAIL,
         "pairs: foreign vendor > onshore vendor": WEAK,
         "pairs: captive centre > foreign vendor": PASS,
@@ -156,6 +161,9 @@ def _claim(quick, key, text):
                          ids=[f"{k}:{t[:60]}" for k, t, _ in CASES])
 def test_claim(quick, key, text, expected):
     c, e = _claim(quick, key, text)
+    if expected == UNOBSERVED:
+        assert e.n < 2 or (e.lo == e.hi == e.mean == 0.0), e
+        return
     assert e.n >= 2, "not observed in enough replications"
     if expected == WEAK:  # not significantly reversed
         assert (e.hi > 0) if c.expected > 0 else (e.lo < 0), e
