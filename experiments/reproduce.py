@@ -223,8 +223,9 @@ def reproduction_figures(rep: Replicated, counter: Replicated) -> dict:
     b = band(rep.annual, mom.SERIES_COLUMN)
     acv = band(rep.annual, "market_acv_usd_bn")
     # the plotting function draws its ``tcv_signed_usd_bn`` column: the series compared
-    med = pd.DataFrame({"year": b["year"], "tcv_signed_usd_bn": b["median"],
-                        "market_acv_usd_bn": acv["median"]})
+    med = pd.DataFrame({"year": b["year"],  # every contract, then the series' column
+                        "tcv_signed_usd_bn": band(rep.annual, "tcv_signed_usd_bn")["median"],
+                        mom.SERIES_COLUMN: b["median"], "market_acv_usd_bn": acv["median"]})
     figs["1_market_size"] = (plotting.market_size_figure(
         med, pub, band=b, title="Market size: calibrated model (median, 90 % band) vs "
         "published TCV"), b.merge(pub[["year", "value_usd_bn", "status"]], on="year",
