@@ -8,6 +8,7 @@ have the expected sign and be more than ``T_MIN`` standard errors from zero.
 import numpy as np
 import pytest
 
+from simulation.config import load_scenario
 from simulation.model import BPOModel
 
 SEEDS = range(6)
@@ -79,5 +80,9 @@ def test_higher_breach_hazard_lowers_outsourcing():
 
 
 def test_lower_coordination_cost_raises_outsourcing():
+    """Three quarters of the default's coordination-cost level (the calibrated default's,
+    issue #13: a fixed 1.5 was lower than the old default 2.0 but is higher than the
+    calibrated 1.2)."""
     fn = _annual_mean("outsourcing_rate")
-    _assert_effect(_metric({}, fn), _metric({"coordination_cost_2000": 1.5}, fn), +1)
+    lower = 0.75 * load_scenario().coordination.coordination_cost_2000
+    _assert_effect(_metric({}, fn), _metric({"coordination_cost_2000": lower}, fn), +1)
