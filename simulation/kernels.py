@@ -766,6 +766,17 @@ def vendor_sums(vendor, acv, work_hours, buyer_home, country, n):
     return rev, work, export
 
 
+@njit(cache=True)
+def acv_by_vendor_country(vendor, acv, country, n_countries):
+    """``np.bincount(country[vendor], acv, minlength=n_countries)`` of
+    :meth:`agents.vendors.Vendors.enter` without the gathered array of one country per
+    contract (72 MB at 9M contracts): the same sums, contract by contract in order."""
+    out = np.zeros(n_countries)
+    for j in range(vendor.shape[0]):
+        out[country[vendor[j]]] += acv[j]
+    return out
+
+
 # --------------------------------------------------------------------- outputs
 @njit(cache=True)
 def _pairwise_leaf(a, lo, n):
