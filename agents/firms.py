@@ -214,8 +214,9 @@ class Firms:
         Annual value paid, USD/year: contract ACV, or the captive's transfer price.
     hours : ndarray, shape (n_pairs,)
         Outsourced hours per year (0 in-house).
-    start, end, term_q : ndarray of int32, shape (n_pairs,)
-        Contract start quarter, end quarter (-1 if none) and term in quarters.
+    end : ndarray of int32, shape (n_pairs,)
+        Contract end quarter (-1 if none). A contract's start quarter and term are not
+        kept: no rule or output reads them (88 MB at a million firms x 11 processes).
     true_cost : ndarray, shape (n_pairs,)
         Realised all-in annual cost of the arrangement at signing, USD/year.
     poor_quarters : ndarray of int32, shape (n_pairs,)
@@ -265,9 +266,7 @@ class Firms:
         self.country = self.pair_home.copy()
         self.acv = np.zeros(NP)
         self.hours = np.zeros(NP)
-        self.start = np.zeros(NP, dtype=np.int32)
         self.end = np.full(NP, -1, dtype=np.int32)
-        self.term_q = np.zeros(NP, dtype=np.int32)
         self.true_cost = np.zeros(NP)
         self.poor_quarters = np.zeros(NP, dtype=np.int32)
         self.orphaned = np.zeros(NP, dtype=bool)
@@ -470,7 +469,7 @@ class Firms:
                 reviews.pair, reviews.firm, reviews.prev_mode, reviews.hours, outcomes.change,
                 outcomes.mode, outcomes.vendor, outcomes.country, outcomes.acv, outcomes.true,
                 outcomes.hazard, outcomes.term_q, outcomes.backsourced, t, self.vendor,
-                self.acv, self.hours, self.start, self.term_q, self.end, self.true_cost,
+                self.acv, self.hours, self.end, self.true_cost,
                 self.poor_quarters, self.orphaned, self.mode, self.country, self.hazard,
                 self.n_backsourced, self.captive, self.n_processes)
             self.contracts_signed += int(outcomes.signed.sum())
@@ -484,8 +483,6 @@ class Firms:
         self.vendor[pairs] = np.where(sign, outcomes.vendor[c], -1)
         self.acv[pairs] = outcomes.acv[c]
         self.hours[pairs] = np.where(nm != MODE_INHOUSE, reviews.hours[c], 0.0)
-        self.start[pairs[sign]] = t
-        self.term_q[pairs] = np.where(sign, term_q, 0)
         self.end[pairs] = np.where(sign, t + term_q, -1)
         self.true_cost[pairs] = outcomes.true[c]
         self.poor_quarters[pairs] = 0
