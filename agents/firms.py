@@ -202,7 +202,8 @@ class Firms:
     process, pair_home : ndarray of int8 / int16, shape (n_pairs,)
         Process and home country of each pair.
     base_hours : ndarray, shape (n_pairs,)
-        Work volume before growth and demand, in-house hours per year.
+        Work volume before growth and demand, in-house hours per year (a property,
+        computed at each access; :meth:`base_hours_of` gives it for some pairs).
     mode : ndarray of int8, shape (n_pairs,)
         ``MODE_INHOUSE``, ``MODE_VENDOR`` or ``MODE_CAPTIVE``.
     vendor : ndarray of int32, shape (n_pairs,)
@@ -213,8 +214,9 @@ class Firms:
         Annual value paid, USD/year: contract ACV, or the captive's transfer price.
     hours : ndarray, shape (n_pairs,)
         Outsourced hours per year (0 in-house).
-    start, end, term_q : ndarray of int32, shape (n_pairs,)
-        Contract start quarter, end quarter (-1 if none) and term in quarters.
+    end : ndarray of int32, shape (n_pairs,)
+        Contract end quarter (-1 if none). A contract's start quarter and term are not
+        kept: no rule or output reads them (88 MB at a million firms x 11 processes).
     true_cost : ndarray, shape (n_pairs,)
         Realised all-in annual cost of the arrangement at signing, USD/year.
     poor_quarters : ndarray of int32, shape (n_pairs,)
@@ -258,17 +260,13 @@ class Firms:
         firm_of_pair = np.repeat(np.arange(F, dtype=np.int32), P)
         self.process = np.tile(np.arange(P, dtype=np.int8), F)
         self.pair_home = self.home.astype(np.int16)[firm_of_pair]
-        self.base_hours = self.employees[firm_of_pair] * world.processes.labour_intensity[
-            self.process] * mech.HOURS_PER_FTE_YEAR
         del firm_of_pair
         self.mode = np.zeros(NP, dtype=np.int8)
         self.vendor = np.full(NP, -1, dtype=np.int32)
         self.country = self.pair_home.copy()
         self.acv = np.zeros(NP)
         self.hours = np.zeros(NP)
-        self.start = np.zeros(NP, dtype=np.int32)
         self.end = np.full(NP, -1, dtype=np.int32)
-        self.term_q = np.zeros(NP, dtype=np.int32)
         self.true_cost = np.zeros(NP)
         self.poor_quarters = np.zeros(NP, dtype=np.int32)
         self.orphaned = np.zeros(NP, dtype=bool)
@@ -297,6 +295,30 @@ class Firms:
             vendors=self.vendor[pairs].copy(),
             countries=tuple(iso3[int(c)] for c in self.country[pairs]),
             acv_usd=self.acv[pairs].copy())
+
+    @property
+    def base_hours(self) -> np.ndarray:
+        """Work volume of every pair before growth and demand, in-house hours per year,
+        shape ``(n_pairs,)``: :meth:`base_hours_of` all pairs, a new array at each access."""
+        return self.base_hours_of(np.arange(self.n_pairs))
+
+    def base_hours_of(self, pairs: np.ndarray) -> np.ndarray:
+        """Work volume of some pairs before growth and demand, in-house hours per year.
+
+        Parameters
+        ----------
+        pairs : ndarray of int, shape (n,)
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            ``employees[firm] x labour_intensity[process] x HOURS_PER_FTE_YEAR``, in that
+            order (the product is computed for the pairs asked for, not stored: 88 MB at a
+            million firms x 11 processes).
+        """
+        return self.employees[pairs // self.n_processes] \
+            * self.world.processes.labour_intensity[self.process[pairs]] \
+            * mech.HOURS_PER_FTE_YEAR
 
     # ------------------------------------------------------------------ rules
     def draw_uniforms(self, rng: np.random.Generator) -> np.ndarray:
@@ -447,7 +469,7 @@ class Firms:
                 reviews.pair, reviews.firm, reviews.prev_mode, reviews.hours, outcomes.change,
                 outcomes.mode, outcomes.vendor, outcomes.country, outcomes.acv, outcomes.true,
                 outcomes.hazard, outcomes.term_q, outcomes.backsourced, t, self.vendor,
-                self.acv, self.hours, self.start, self.term_q, self.end, self.true_cost,
+                self.acv, self.hours, self.end, self.true_cost,
                 self.poor_quarters, self.orphaned, self.mode, self.country, self.hazard,
                 self.n_backsourced, self.captive, self.n_processes)
             self.contracts_signed += int(outcomes.signed.sum())
@@ -461,8 +483,6 @@ class Firms:
         self.vendor[pairs] = np.where(sign, outcomes.vendor[c], -1)
         self.acv[pairs] = outcomes.acv[c]
         self.hours[pairs] = np.where(nm != MODE_INHOUSE, reviews.hours[c], 0.0)
-        self.start[pairs[sign]] = t
-        self.term_q[pairs] = np.where(sign, term_q, 0)
         self.end[pairs] = np.where(sign, t + term_q, -1)
         self.true_cost[pairs] = outcomes.true[c]
         self.poor_quarters[pairs] = 0

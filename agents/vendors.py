@@ -518,7 +518,10 @@ class Vendors:
             vc.target_after_tax_margin
         attract = min(max(margin, 0.0) / max(vc.target_after_tax_margin, 1e-9), 5.0)
         n_new = int(rng.poisson(vc.entry_rate * self.sampling * attract))
-        acv_c = np.bincount(self.country[vendor], acv, minlength=nc) if len(vendor) \
-            else np.zeros(nc)
+        if kernels.USE_KERNELS:
+            acv_c = kernels.acv_by_vendor_country(vendor, acv, self.country, nc)
+        else:
+            acv_c = np.bincount(self.country[vendor], acv, minlength=nc) if len(vendor) \
+                else np.zeros(nc)
         n_c, p_c = self._country_draw_args(acv_c, t // 4)
         self.spawn(n_new, rng.choice(n_c, size=n_new, p=p_c), rng, t)

@@ -10,7 +10,8 @@ writes nothing: the model's schedule applies the outcomes.
 :func:`build_reviews` -> :func:`decide` (:func:`sample_consideration`,
 :func:`price_options`, :func:`mechanisms.logit_choice`) ->
 :meth:`Vendors.accept_requests <agents.vendors.Vendors.accept_requests>` ->
-:func:`refused_choice` -> :func:`contract_outcomes`.
+:func:`refused_choice` -> :func:`contract_outcomes` (:func:`clear_market` decides the
+reviews in blocks of :data:`DECIDE_BLOCK`, see there).
 
 The decision functions work on any number of reviews (all of a quarter, or one firm's),
 so the agent-by-agent oracle in ``tests/oracle_agents.py`` calls them firm by firm and
@@ -110,6 +111,38 @@ class Options:
         """Nest of each column for the nested logit: 0 in-house, 1 vendors, 2 captive."""
         return self.mode[0] if len(self.mode) else np.zeros(0, dtype=np.int8)
 
+    def at(self, col: np.ndarray) -> "ChosenOption":
+        """The option at column ``col[i]`` of each row ``i`` (``col``: shape ``(n,)``)."""
+        r = np.arange(len(col))
+        return ChosenOption(mode=self.mode[r, col], vendor=self.vendor[r, col],
+                            country=self.country[r, col], acv=self.acv[r, col],
+                            true=self.true[r, col], hazard=self.hazard[r, col])
+
+
+@dataclass
+class ChosenOption:
+    """One option per review (the fields of :class:`Options` at one column per row);
+    every array has shape ``(n,)``."""
+
+    mode: np.ndarray
+    vendor: np.ndarray
+    country: np.ndarray
+    acv: np.ndarray
+    true: np.ndarray
+    hazard: np.ndarray
+
+    @classmethod
+    def concatenate(cls, parts: list["ChosenOption"]) -> "ChosenOption":
+        """The options of consecutive blocks of reviews, end to end."""
+        return cls(**{f: np.concatenate([getattr(p, f) for p in parts])
+                      for f in cls.__dataclass_fields__})
+
+    @classmethod
+    def where(cls, cond: np.ndarray, a: "ChosenOption", b: "ChosenOption") -> "ChosenOption":
+        """Row by row, ``a`` where ``cond`` is True, else ``b``."""
+        return cls(**{f: np.where(cond, getattr(a, f), getattr(b, f))
+                      for f in cls.__dataclass_fields__})
+
 
 @dataclass
 class Outcomes:
@@ -139,7 +172,8 @@ def clear_market(due: DueReviews, draws: ReviewDraws, firms: Firms, vendors: Ven
     priority order while they have room
     (:meth:`Vendors.accept_requests <agents.vendors.Vendors.accept_requests>`); a refused
     review falls back to :func:`refused_choice`; :func:`contract_outcomes` gives what
-    each review ends with.
+    each review ends with. The reviews are priced and chosen in blocks of
+    :data:`DECIDE_BLOCK` (the results do not depend on it).
 
     Parameters
     ----------
@@ -161,13 +195,38 @@ def clear_market(due: DueReviews, draws: ReviewDraws, firms: Firms, vendors: Ven
         and :meth:`Vendors.commit <agents.vendors.Vendors.commit>`.
     """
     rv = build_reviews(firms, vendors, scenario, ctx, due.pairs, due.ended, due.expired)
-    opts, choice = decide(firms, vendors, world, scenario, ctx, rv, draws.u_cons,
-                          draws.u_choice, vendors.consideration_index())
-    chosen = opts.vendor[np.arange(len(choice)), choice]
-    accepted = vendors.accept_requests(chosen, rv.hours, draws.order)
-    choice = np.where(accepted, choice, refused_choice(rv, opts))
-    return rv, contract_outcomes(rv, opts, choice, draws.term_draw,
-                                 scenario.contracts.term_min_quarters)
+    consideration = vendors.consideration_index()
+    n = len(rv.pair)
+    parts = []  # per block: (choice, fallback, the options at each)
+    for lo in range(0, n, DECIDE_BLOCK):
+        rows = slice(lo, min(lo + DECIDE_BLOCK, n))
+        sub = review_rows(rv, rows)
+        opts, choice = decide(firms, vendors, world, scenario, ctx, sub, draws.u_cons[rows],
+                              draws.u_choice[rows], consideration)
+        fallback = refused_choice(sub, opts)
+        parts.append((choice, fallback, opts.at(choice), opts.at(fallback)))
+        del opts  # one block's (reviews x options) arrays at a time
+    choice, fallback = (np.concatenate([p[i] for p in parts]) for i in (0, 1))
+    at_choice, at_fallback = (ChosenOption.concatenate([p[i] for p in parts]) for i in (2, 3))
+    del parts
+    accepted = vendors.accept_requests(at_choice.vendor, rv.hours, draws.order)
+    return rv, outcomes_of(rv, np.where(accepted, choice, fallback),
+                           ChosenOption.where(accepted, at_choice, at_fallback),
+                           draws.term_draw, scenario.contracts.term_min_quarters)
+
+
+#: Reviews decided at a time by :func:`clear_market`: it prices and chooses the reviews of a
+#: quarter block by block (every review's decision depends on its own row only, as the
+#: agent-by-agent oracle checks), and keeps of each block only the options at the chosen
+#: and the fallback column, so that the ``(reviews, options)`` arrays of
+#: :func:`price_options` and the logit exist for one block at a time (a million firms: up
+#: to 700,000 reviews a quarter, some 400 MB of such arrays at once otherwise).
+DECIDE_BLOCK = 65536
+
+
+def review_rows(rv: Reviews, rows: slice) -> Reviews:
+    """Some rows of the reviews (``rows``, a slice), as views of their arrays."""
+    return Reviews(**{f: getattr(rv, f)[rows] for f in Reviews.__dataclass_fields__})
 
 
 def option_columns(scenario: Scenario) -> int:
@@ -192,7 +251,8 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
         The state before the reviews.
     scenario : Scenario
     ctx : QuarterContext
-        The volume reviewed is ``base_hours * growth * demand`` hours per year, with the
+        The volume reviewed is ``base_hours * growth * demand`` hours per year
+        (:meth:`Firms.base_hours_of <agents.firms.Firms.base_hours_of>`), with the
         demand multiplier of the review's home and process (:meth:`QuarterContext.demand_at`).
     pairs : ndarray of int, shape (n,)
     ended, expired : ndarray of bool, shape (n,)
@@ -208,7 +268,7 @@ def build_reviews(firms: Firms, vendors: Vendors, scenario: Scenario, ctx: Quart
     P = firms.n_processes
     home = firms.pair_home[pairs]
     process = pairs % P
-    hours = firms.base_hours[pairs] * ctx.growth * ctx.demand_at(home, process)
+    hours = firms.base_hours_of(pairs) * ctx.growth * ctx.demand_at(home, process)
     if ctx.work_by_process is not None:  # IT work bought as a service (cloud)
         hours = hours * ctx.work_by_process[process]
     return Reviews(pair=pairs, firm=pairs // P, process=process, home=home, hours=hours,
@@ -534,15 +594,21 @@ def contract_outcomes(rv: Reviews, opts: Options, choice, term_draw,
     choice (including renewal with the incumbent) signs or ends an arrangement. The term
     of a contract is ``max(term_min_quarters, round(4 * term_draw))`` quarters.
     """
-    r = np.arange(len(choice))
-    mode = opts.mode[r, choice]
+    return outcomes_of(rv, choice, opts.at(choice), term_draw, term_min_quarters)
+
+
+def outcomes_of(rv: Reviews, choice, chosen: ChosenOption, term_draw,
+                term_min_quarters: int) -> Outcomes:
+    """:func:`contract_outcomes` from the final choices (``choice``, columns) and the
+    options at them (``chosen``: :meth:`Options.at`)."""
+    mode = chosen.mode
     change = ~((choice == rv.status_quo) & (rv.prev_mode != MODE_VENDOR))
     term_q = np.maximum(term_min_quarters, np.rint(term_draw * 4).astype(np.int64))
-    acv = opts.acv[r, choice]
-    country = opts.country[r, choice]
+    acv = chosen.acv
+    country = chosen.country
     signed = change & (mode == MODE_VENDOR)
-    return Outcomes(change=change, mode=mode, vendor=opts.vendor[r, choice], country=country,
-                    acv=acv, true=opts.true[r, choice], hazard=opts.hazard[r, choice],
+    return Outcomes(change=change, mode=mode, vendor=chosen.vendor, country=country,
+                    acv=acv, true=chosen.true, hazard=chosen.hazard,
                     term_q=term_q, signed=signed,
                     tcv=acv * term_q / 4.0,
                     backsourced=change & (rv.prev_mode != MODE_INHOUSE)

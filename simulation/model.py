@@ -178,6 +178,9 @@ class BPOModel(mesa.Model):
         vendors.release(endings.vendor, endings.hours)
         due = firms.due_reviews(in_force, endings, firms.draw_uniform(rng),
                                 ctx)                                        # 7. reviews
+        # the pairs in force (up to two index arrays of n_pairs) are not read after step 7:
+        # freed before the market clears (peak memory at a million firms)
+        del in_force
         draws = ReviewDraws.draw(rng, len(due), sc, ctx)
         reviews = outcomes = None
         if len(due):

@@ -276,6 +276,16 @@ def test_sorted_isin_equals_numpy(seed):
     _assert_same(kernels.sorted_isin(a, b), np.isin(a, b))
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_acv_by_vendor_country_equals_bincount(seed):
+    rng = np.random.default_rng(seed)
+    country = rng.integers(0, 40, 300)
+    vendor = rng.integers(0, 300, int(rng.integers(0, 20000)))
+    acv = rng.lognormal(12, 2, len(vendor))
+    _assert_same(kernels.acv_by_vendor_country(vendor, acv, country, 40),
+                 np.bincount(country[vendor], acv, minlength=40))
+
+
 def test_a_replaced_mechanism_reaches_the_model(monkeypatch):
     """A kernel restates its mechanisms; when a test or an experiment replaces one, the
     model uses the numpy code, which calls the replacement."""
