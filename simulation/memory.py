@@ -23,6 +23,9 @@ import ctypes
 import os
 import sys
 
+from simulation.inputs import ConfigError
+from simulation.messages import echo
+
 #: The margin kept at the top of the heap, bytes (64 MiB). 256 MiB saved no more page
 #: faults at 20,000 and 100,000 firms (43,099 and 65,374 against 43,095 and 65,601 a whole
 #: run) but kept up to 256 MiB of freed memory resident (the compiled kernels' arrays),
@@ -34,6 +37,27 @@ _M_TOP_PAD = -2
 _applied: int | None = None
 
 
+def top_pad_from_env() -> int:
+    """The pad asked for by ``BPOSIM_MALLOC_TOP_PAD`` (bytes), else :data:`TOP_PAD_BYTES`.
+
+    Raises
+    ------
+    simulation.inputs.ConfigError
+        One line naming the variable, when it is not a whole number of bytes >= 0.
+    """
+    raw = os.environ.get("BPOSIM_MALLOC_TOP_PAD")
+    if raw is None:
+        return TOP_PAD_BYTES
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"BPOSIM_MALLOC_TOP_PAD: must be a whole number of bytes >= 0 "
+                          f"(0 leaves the allocator alone), got {echo(repr(raw))}")
+    return value
+
+
 def keep_freed_memory(top_pad: int | None = None) -> int:
     """Set glibc's ``M_TOP_PAD`` once per process (see the module docstring).
 
@@ -42,6 +66,12 @@ def keep_freed_memory(top_pad: int | None = None) -> int:
     top_pad : int, optional
         Bytes to keep at the top of the heap; default ``BPOSIM_MALLOC_TOP_PAD`` if set,
         else :data:`TOP_PAD_BYTES`. ``0`` leaves the allocator alone.
+
+    Raises
+    ------
+    simulation.inputs.ConfigError
+        If ``BPOSIM_MALLOC_TOP_PAD`` is set to anything but a whole number >= 0
+        (:func:`top_pad_from_env`).
 
     Returns
     -------
@@ -54,7 +84,7 @@ def keep_freed_memory(top_pad: int | None = None) -> int:
     if _applied is not None:
         return _applied
     if top_pad is None:
-        top_pad = int(os.environ.get("BPOSIM_MALLOC_TOP_PAD", TOP_PAD_BYTES))
+        top_pad = top_pad_from_env()
     _applied = 0
     if top_pad <= 0 or not sys.platform.startswith("linux"):
         return _applied

@@ -60,3 +60,36 @@ def test_results_do_not_depend_on_the_allocator_setting():
     if GLIBC:
         assert out[1][0] == str(memory.TOP_PAD_BYTES)
     assert out[0][1] == out[1][1] and out[0][1].count("\n") > 10
+
+
+@pytest.mark.parametrize("raw", ["abc", "-5", "1.5"])
+def test_a_bad_allocator_pad_is_one_line_and_exit_2(tmp_path, raw):
+    """A bad ``BPOSIM_MALLOC_TOP_PAD`` stops the run with one line naming the variable,
+    exit 2, and no output folder (it used to raise a ValueError traceback, exit 1)."""
+    import os
+    import subprocess
+
+    from conftest import bposim_exe
+
+    out = tmp_path / "run"
+    p = subprocess.run(bposim_exe() + ["run", "--firms", "50", "--end-year", "2000",
+                                       "--out", str(out), "--quiet"],
+                       capture_output=True, text=True, timeout=300,
+                       env=os.environ | {"BPOSIM_MALLOC_TOP_PAD": raw})
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "BPOSIM_MALLOC_TOP_PAD" in lines[0], p.stderr
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_top_pad_from_env(monkeypatch):
+    from simulation.inputs import ConfigError
+    from simulation.memory import TOP_PAD_BYTES, top_pad_from_env
+
+    monkeypatch.delenv("BPOSIM_MALLOC_TOP_PAD", raising=False)
+    assert top_pad_from_env() == TOP_PAD_BYTES
+    monkeypatch.setenv("BPOSIM_MALLOC_TOP_PAD", " 0 ")
+    assert top_pad_from_env() == 0
+    monkeypatch.setenv("BPOSIM_MALLOC_TOP_PAD", "x")
+    with pytest.raises(ConfigError, match="BPOSIM_MALLOC_TOP_PAD"):
+        top_pad_from_env()
