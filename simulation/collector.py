@@ -83,7 +83,8 @@ from simulation import kernels
 from simulation import mechanisms as mech
 
 OUTPUT_COLUMNS = (
-    "market_acv_usd_bn", "tcv_signed_usd_bn", "tcv_index_usd_bn", "share_onshore", "share_nearshore",
+    "market_acv_usd_bn", "tcv_signed_usd_bn", "tcv_index_usd_bn", "share_onshore",
+    "share_nearshore",
     "share_offshore", "share_front_office", "share_back_office", "share_captive",
     "outsourcing_rate", "n_vendors", "hhi_vendors", "n_breaches", "breach_loss_usd_bn",
     "n_terminations", "n_backsourced", "n_reshored", "outsourced_hours_m",

@@ -699,6 +699,11 @@ def counted_in_deal_index(acv_usd, min_acv_usd):
         for ``firms_per_agent`` real firms of its size, each with a contract this large).
     min_acv_usd : float
         Threshold, USD per year (``contracts.index_min_acv_usd_m`` x 1e6); 0 counts all.
+
+    Returns
+    -------
+    ndarray of bool, shape like ``acv_usd``
+        True for the contracts the series counts.
     """
     return np.asarray(acv_usd) >= min_acv_usd
 

@@ -82,7 +82,7 @@ def scenario_label(scenario) -> str:
     sc, cal = scenario.model_dump(), load_scenario().model_dump()
     same = all(sc[sec][k] == cal[sec][k] for sec, body in fitted.items() for k in body)
     return ("calibrated default (simulation/scenarios/calibrated.toml: "
-            + ", ".join(f"{k}" for body in fitted.values() for k in body) + ")") if same \
+            + ", ".join(k for body in fitted.values() for k in body) + ")") if same \
         else "the calibrated parameters are changed (not the calibrated default)"
 
 

@@ -543,6 +543,7 @@ class World:
         tzgap = timezone_gap_hours(off[:, None], off[None, :])
         engpair = (eng[:, None] & eng[None, :]) | np.eye(n, dtype=bool)
 
+        cloud_years, cloud_shares = cloud_path(scenario.demand.cloud_start_year)
         return cls(iso3=iso, first_year=int(first), last_year=int(last), tax_rate=tax,
                    export_tax_rate=export_tax, export_tax_gross=export_gross,
                    entrant_tax_rate=entrant_tax,
@@ -552,8 +553,7 @@ class World:
                    distance_km=dist, english_pair=engpair,
                    subregion=list(countries["subregion"]), labour_fit=fit,
                    processes=Processes.load(scenario.population.processes),
-                   fill_log=log, **dict(zip(("cloud_years", "cloud_it_shares"),
-                                            cloud_path(scenario.demand.cloud_start_year))))
+                   fill_log=log, cloud_years=cloud_years, cloud_it_shares=cloud_shares)
 
 
 def cloud_path(start_year: int) -> tuple[np.ndarray, np.ndarray]:
