@@ -235,12 +235,13 @@ class QuarterCollector(mesa.DataCollector):
         self.bilateral: dict[int, tuple[np.ndarray, int]] = {}
 
     def collect(self, model):
+        stocks = pair_stocks(model.firms, model.world, model.vendors.n)
         self.latest = quarter_metrics(model.firms, model.vendors, model.world, model.context,
-                                      model.flows, model.firms_per_agent)
+                                      model.flows, model.firms_per_agent, stocks)
         self.acv_by_country.append(self.latest.pop("_acv_by_country"))
         year = model.context.year
         sums, nq = self.bilateral.get(year, (0.0, 0))
-        self.bilateral[year] = (sums + bilateral_quarter(model.firms, model.world), nq + 1)
+        self.bilateral[year] = (sums + stocks.bilateral, nq + 1)
         super().collect(model)
         if self.tables and model.context.quarter == 4:
             self._extend("firms", firm_rows(model.firms, model.context.year))
@@ -283,8 +284,81 @@ def vendor_rows(vendors, year: int) -> dict:
             "profit_q_usd": vendors.profit_q.tolist(), "active": vendors.active.tolist()}
 
 
+@dataclass(frozen=True)
+class PairStocks:
+    """Sums over the firm-process pairs at the end of a quarter (simulated firms, not
+    scaled), from which :func:`quarter_metrics` and the bilateral table are made.
+
+    Attributes
+    ----------
+    total, front, back : float
+        ACV of the vendor contracts in force (USD/year): all, front-office, back-office.
+    captive : float
+        Annual value of the captive centres, USD/year.
+    hours : float
+        Hours per year under vendor contracts.
+    by_location : ndarray, shape (3,)
+        Vendor ACV by location (onshore, nearshore, offshore), USD/year.
+    by_vendor : ndarray, shape (n_vendors,)
+        Vendor ACV by vendor slot, USD/year.
+    by_country : ndarray, shape (n_countries,)
+        Vendor ACV by the country where the work is done, USD/year.
+    n_contracts : int
+        Vendor contracts in force.
+    bilateral : ndarray, shape (5, n_countries * n_countries * 4)
+        :func:`bilateral_quarter`.
+    """
+
+    total: float
+    front: float
+    back: float
+    captive: float
+    hours: float
+    by_location: np.ndarray
+    by_vendor: np.ndarray
+    by_country: np.ndarray
+    n_contracts: int
+    bilateral: np.ndarray
+
+
+def process_groups(processes) -> np.ndarray:
+    """Process group of each process (:data:`PROCESS_GROUP_NAMES`: 2 x ito + front office),
+    shape ``(n_processes,)``, int."""
+    return 2 * processes.ito.astype(np.intp) + processes.front_office.astype(np.intp)
+
+
+def pair_stocks(firms, world, n_vendors: int) -> PairStocks:
+    """The :class:`PairStocks` of the pairs now (one compiled pass,
+    :func:`simulation.kernels.pair_stocks`, or the numpy expressions below, bit for bit
+    the same)."""
+    nc = world.n_countries
+    if kernels.USE_KERNELS:
+        *sums, n_active, bil = kernels.pair_stocks(
+            firms.mode, firms.acv, firms.hours, firms.country, firms.pair_home, firms.process,
+            firms.vendor, world.location, world.processes.front_office,
+            process_groups(world.processes), n_vendors, nc)
+        total, fo, back, cap_val, hours, by_loc, vend_acv, by_country = sums
+        return PairStocks(float(total), float(fo), float(back), float(cap_val), float(hours),
+                          by_loc, vend_acv, by_country, int(n_active), bil)
+    is_v = firms.mode == MODE_VENDOR
+    vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
+    acv = firms.acv[vi]
+    country = firms.country[vi]
+    loc = world.location.ravel()[firms.pair_home[vi].astype(np.intp) * nc + country]
+    front = world.processes.front_office[firms.process[vi]]
+    vend_acv = np.bincount(firms.vendor[vi], acv, minlength=n_vendors)[:n_vendors] \
+        if n_vendors else np.zeros(0)
+    return PairStocks(total=float(acv.sum()), front=float(acv[front].sum()),
+                      back=float(acv[~front].sum()),
+                      captive=float(firms.acv[firms.mode == MODE_CAPTIVE].sum()),
+                      hours=float(firms.hours[vi].sum()),
+                      by_location=np.bincount(loc, acv, minlength=3), by_vendor=vend_acv,
+                      by_country=np.bincount(country, acv, minlength=nc),
+                      n_contracts=len(vi), bilateral=bilateral_quarter(firms, world))
+
+
 def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
-                    firms_per_agent: float) -> dict:
+                    firms_per_agent: float, stocks: "PairStocks | None" = None) -> dict:
     """Outputs of the quarter just simulated (see the module docstring).
 
     Parameters
@@ -298,6 +372,8 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         What happened in the quarter.
     firms_per_agent : float
         Real firms per simulated firm (money is scaled to the world with it).
+    stocks : PairStocks, optional
+        The sums over the pairs now (:func:`pair_stocks`); computed when not given.
 
     Returns
     -------
@@ -305,32 +381,12 @@ def quarter_metrics(firms, vendors, world, ctx, flows: QuarterFlows,
         ``year``, ``quarter``, every output and bookkeeping column, and
         ``_acv_by_country`` (ndarray, shape (n_countries,), world USD bn).
     """
-    w = world
     scale = firms_per_agent / 1e9
-    nc = w.n_countries
     nv = vendors.n
-    if kernels.USE_KERNELS:  # the same sums, in one pass over the pairs
-        total, fo, back, cap_val, hours, by_loc, vend_acv, by_country, n_active = \
-            kernels.quarter_stocks(firms.mode, firms.acv, firms.hours, firms.country,
-                                   firms.pair_home, firms.process, firms.vendor, w.location,
-                                   w.processes.front_office, nv, nc)
-        total, fo, back, cap_val, hours = (float(x) for x in (total, fo, back, cap_val, hours))
-    else:
-        is_v = firms.mode == MODE_VENDOR
-        vi = np.flatnonzero(is_v)  # pairs under contract: gathered once, used for every sum
-        acv = firms.acv[vi]
-        total = float(acv.sum())
-        country = firms.country[vi]
-        loc = w.location.ravel()[firms.pair_home[vi].astype(np.intp) * nc + country]
-        by_loc = np.bincount(loc, acv, minlength=3)
-        front = w.processes.front_office[firms.process[vi]]
-        fo = float(acv[front].sum())
-        back = float(acv[~front].sum())
-        cap_val = float(firms.acv[firms.mode == MODE_CAPTIVE].sum())
-        vend_acv = np.bincount(firms.vendor[vi], acv, minlength=nv)[:nv] if nv else np.zeros(0)
-        by_country = np.bincount(country, acv, minlength=nc)
-        hours = float(firms.hours[vi].sum())
-        n_active = len(vi)
+    st = stocks if stocks is not None else pair_stocks(firms, world, nv)
+    total, fo, back, cap_val, hours = st.total, st.front, st.back, st.captive, st.hours
+    by_loc, vend_acv, by_country, n_active = st.by_location, st.by_vendor, st.by_country, \
+        st.n_contracts
     vsum = float(vend_acv.sum()) if nv else 0.0
     hhi = min(float(((vend_acv / vsum) ** 2).sum()), 1.0) if vsum > 0 else 0.0
     if total > 0:  # shares from their own parts, so rounding cannot push them past 1
@@ -392,11 +448,7 @@ def bilateral_quarter(firms, world) -> np.ndarray:
         as in :data:`PROCESS_GROUP_NAMES`.
     """
     C = world.n_countries
-    pr = world.processes
-    group = 2 * pr.ito.astype(np.intp) + pr.front_office.astype(np.intp)
-    if kernels.USE_KERNELS:
-        return kernels.bilateral_quarter(firms.mode, firms.acv, firms.hours, firms.country,
-                                         firms.pair_home, firms.process, group, C)
+    group = process_groups(world.processes)
     out = np.zeros((5, C * C * 4))
     for row, mode in ((0, MODE_VENDOR), (3, MODE_CAPTIVE)):
         idx = np.flatnonzero(firms.mode == mode)

@@ -439,13 +439,12 @@ def logit_utilities(cost, reference_cost, intensity, inertia, status_quo_col, gr
 
 
 @njit(cache=True)
-def logit_within(e, top, group, n_groups):
-    """Second part of :func:`simulation.mechanisms.logit_choice`: the probabilities within
-    each nest from ``e = np.exp(x)``, and each nest's sum (1 where the nest has no
-    available option, ready for ``np.log``). Sums run over a nest's columns left to
-    right."""
+def logit_nest_totals(e, top, group, n_groups):
+    """Second part of :func:`simulation.mechanisms.logit_choice`: each nest's sum of
+    ``e = np.exp(x)`` over its columns, left to right (1 where the nest has no available
+    option, ready for ``np.log``). The probabilities within a nest, ``e / total``, are
+    taken by :func:`logit_draw`."""
     n, k = e.shape
-    within = np.zeros((n, k))
     tot = np.zeros((n, n_groups))
     for r in range(n):
         for c in range(k):
@@ -455,11 +454,7 @@ def logit_within(e, top, group, n_groups):
         for g in range(n_groups):
             if not np.isfinite(top[r, g]):
                 tot[r, g] = 1.0
-        for c in range(k):
-            g = group[c]
-            if np.isfinite(top[r, g]):
-                within[r, c] = e[r, c] / tot[r, g]
-    return within, tot
+    return tot
 
 
 @njit(cache=True)
@@ -482,12 +477,13 @@ def logit_inclusive(top, log_tot, mu):
 
 
 @njit(cache=True)
-def logit_draw(pn, within, group, u, avail):
+def logit_draw(pn, e, tot_nest, top, group, u, avail):
     """Last part of :func:`simulation.mechanisms.logit_choice`: nest probabilities
-    ``pn = np.exp(y)`` normalised, option probabilities, their running sum normalised by
-    its last entry, and the column where the uniform ``u`` falls (never an unavailable
-    one)."""
-    n, k = within.shape
+    ``pn = np.exp(y)`` normalised, option probabilities (nest probability x the option's
+    probability within its nest, ``e / tot_nest``, 0 in a nest without an available
+    option), their running sum normalised by its last entry, and the column where the
+    uniform ``u`` falls (never an unavailable one)."""
+    n, k = e.shape
     G = pn.shape[1]
     choice = np.empty(n, dtype=np.int64)
     cdf = np.empty(k)
@@ -497,7 +493,9 @@ def logit_draw(pn, within, group, u, avail):
             tot = pn[r, g] if g == 0 else tot + pn[r, g]
         run = 0.0
         for c in range(k):
-            pr = pn[r, group[c]] / tot * within[r, c]
+            g = group[c]
+            within = e[r, c] / tot_nest[r, g] if np.isfinite(top[r, g]) else 0.0
+            pr = pn[r, g] / tot * within
             run = pr if c == 0 else run + pr
             cdf[c] = run
         last = cdf[k - 1]
@@ -517,6 +515,34 @@ def logit_draw(pn, within, group, u, avail):
 
 
 # --------------------------------------------------------------------- capacity
+@njit(cache=True)
+def options_at(mode, vendor, country, acv, true, hazard, col):
+    """Implements :meth:`simulation.market.Options.at`: each option array at column
+    ``col[r]`` of row ``r``, in one pass.
+
+    Returns
+    -------
+    mode, vendor, country, acv, true, hazard : ndarray, shape (n,)
+        With the dtypes of the option arrays.
+    """
+    n = col.shape[0]
+    o_mode = np.empty(n, dtype=mode.dtype)
+    o_vendor = np.empty(n, dtype=vendor.dtype)
+    o_country = np.empty(n, dtype=country.dtype)
+    o_acv = np.empty(n, dtype=acv.dtype)
+    o_true = np.empty(n, dtype=true.dtype)
+    o_hazard = np.empty(n, dtype=hazard.dtype)
+    for r in range(n):
+        c = col[r]
+        o_mode[r] = mode[r, c]
+        o_vendor[r] = vendor[r, c]
+        o_country[r] = country[r, c]
+        o_acv[r] = acv[r, c]
+        o_true[r] = true[r, c]
+        o_hazard[r] = hazard[r, c]
+    return o_mode, o_vendor, o_country, o_acv, o_true, o_hazard
+
+
 @njit(cache=True)
 def resolve_capacity(chosen_vendor, hours, order, spare, tolerance):
     """Implements :func:`agents.vendors.resolve_capacity`: each vendor accepts requests
@@ -546,27 +572,27 @@ def resolve_capacity(chosen_vendor, hours, order, spare, tolerance):
 @njit(cache=True)
 def in_force(mode):
     """Implements :meth:`agents.firms.Firms.in_force`: the pairs under a vendor contract
-    and the pairs not in-house, increasing, in one pass over the pairs."""
+    and the pairs not in-house, increasing: a count, then one pass that writes each pair
+    at the next free slot of each list and moves on only in the lists it belongs to (no
+    branch per pair; the arrays returned are views without the one spare slot)."""
     n = mode.shape[0]
     nv = 0
     no = 0
     for i in range(n):
-        if mode[i] != MODE_INHOUSE:
-            no += 1
-            if mode[i] == MODE_VENDOR:
-                nv += 1
-    vp = np.empty(nv, dtype=np.int64)
-    op = np.empty(no, dtype=np.int64)
+        md = mode[i]
+        nv += md == MODE_VENDOR
+        no += md != MODE_INHOUSE
+    vp = np.empty(nv + 1, dtype=np.int64)
+    op = np.empty(no + 1, dtype=np.int64)
     a = 0
     b = 0
     for i in range(n):
-        if mode[i] != MODE_INHOUSE:
-            op[b] = i
-            b += 1
-            if mode[i] == MODE_VENDOR:
-                vp[a] = i
-                a += 1
-    return vp, op
+        md = mode[i]
+        vp[a] = i
+        op[b] = i
+        a += md == MODE_VENDOR
+        b += md != MODE_INHOUSE
+    return vp[:nv], op[:no]
 
 
 @njit(cache=True)
@@ -604,17 +630,12 @@ def end_contracts(vendor_pairs, breached, u_term, breach_termination_prob, hours
 
     Returns
     -------
-    ending : ndarray of bool, shape (n_contracts,)
-    expired : ndarray of bool, shape (n_contracts,)
-        At expiry (not terminated).
-    terminated : ndarray of bool, shape (n_contracts,)
-    cause : ndarray of int8, shape (n_contracts,)
+    code : ndarray of int8, shape (n_contracts,)
+        Per contract: -1 it goes on; 0 it ends at expiry; else the cause of its early
+        ending (``EARLY_TERM_*`` of :mod:`simulation.mechanisms`).
     """
     n = vendor_pairs.shape[0]
-    ending = np.empty(n, dtype=np.bool_)
-    expired = np.empty(n, dtype=np.bool_)
-    terminated = np.empty(n, dtype=np.bool_)
-    cause = np.empty(n, dtype=np.int8)
+    code = np.empty(n, dtype=np.int8)
     b = 0
     nb = breached.shape[0]
     for j in range(n):
@@ -636,13 +657,56 @@ def end_contracts(vendor_pairs, breached, u_term, breach_termination_prob, hours
             c = 2
         elif n_poor >= poor_limit:
             c = 3
-        else:
+        elif end[i] <= t:
             c = 0
-        cause[j] = c
-        terminated[j] = c != 0
-        expired[j] = c == 0 and end[i] <= t
-        ending[j] = terminated[j] or expired[j]
-    return ending, expired, terminated, cause
+        else:
+            c = -1
+        code[j] = c
+    return code
+
+
+@njit(cache=True)
+def endings(vendor_pairs, code, vendor, hours, n_early_term, n_processes):
+    """Implements :meth:`agents.firms.Firms._endings` from the codes of
+    :func:`end_contracts`: the contracts that end (increasing) with their expiry flag,
+    vendor, hours and cause, and the count of early endings, which it also adds to the
+    firms' ``n_early_term`` (in place).
+
+    Returns
+    -------
+    pairs : ndarray of int64, shape (n_ending,)
+    expired : ndarray of bool, shape (n_ending,)
+    vendor : ndarray, shape (n_ending,), ``vendor``'s dtype
+    hours : ndarray, shape (n_ending,)
+    n_terminated : int
+    cause : ndarray of int8, shape (n_ending,)
+    """
+    n = code.shape[0]
+    m = 0
+    for j in range(n):
+        m += code[j] >= 0
+    pairs = np.empty(m, dtype=np.int64)
+    expired = np.empty(m, dtype=np.bool_)
+    vend = np.empty(m, dtype=vendor.dtype)
+    hrs = np.empty(m)
+    cause = np.empty(m, dtype=np.int8)
+    k = 0
+    n_term = 0
+    for j in range(n):
+        c = code[j]
+        if c < 0:
+            continue
+        i = vendor_pairs[j]
+        pairs[k] = i
+        expired[k] = c == 0
+        vend[k] = vendor[i]
+        hrs[k] = hours[i]
+        cause[k] = c
+        k += 1
+        if c > 0:
+            n_term += 1
+            n_early_term[i // n_processes] += 1
+    return pairs, expired, vend, hrs, n_term, cause
 
 
 @njit(cache=True)
@@ -722,17 +786,19 @@ def contracts(mode, country, pair_home, process, vendor, acv, hours, labour_cost
     n = mode.shape[0]
     m = 0
     for i in range(n):
-        if mode[i] == MODE_VENDOR:
-            m += 1
-    pairs = np.empty(m, dtype=np.int64)
+        m += mode[i] == MODE_VENDOR
+    buf = np.empty(m + 1, dtype=np.int64)  # the contracts' pairs, listed without a branch
+    j = 0
+    for i in range(n):
+        buf[j] = i
+        j += mode[i] == MODE_VENDOR
+    pairs = buf[:m]
     vend = np.empty(m, dtype=vendor.dtype)
     val = np.empty(m)
     work = np.empty(m)
     home = np.empty(m, dtype=pair_home.dtype)
-    j = 0
-    for i in range(n):
-        if mode[i] != MODE_VENDOR:
-            continue
+    for j in range(m):
+        i = pairs[j]
         c = country[i]
         h = pair_home[i]
         p = process[i]
@@ -741,12 +807,10 @@ def contracts(mode, country, pair_home, process, vendor, acv, hours, labour_cost
         nl = nonlabour_share[p]
         s = onsite if c != h else 0.0
         inputs = ((1.0 - s) * host + s * buyer) + buyer * nl / (1.0 - nl)
-        pairs[j] = i
         vend[j] = vendor[i]
         val[j] = acv[i]
         home[j] = h
         work[j] = hours[i] * wage_multiplier[p] * inputs / host
-        j += 1
     return pairs, vend, val, work, home
 
 
@@ -856,12 +920,18 @@ def numpy_sum(a):
 
 
 @njit(cache=True)
-def quarter_stocks(mode, acv, hours, country, pair_home, process, vendor, location,
-                   front_office, n_vendors, n_countries):
-    """The sums over pairs of :func:`simulation.collector.quarter_metrics`, each as its
-    numpy expression adds it: ACV of vendor contracts in total (``sum``), by location,
-    vendor and country (``bincount``), of front- and back-office contracts and of captive
-    centres (``sum``), and the contracted hours (``sum``).
+def pair_stocks(mode, acv, hours, country, pair_home, process, vendor, location,
+                front_office, group, n_vendors, n_countries):
+    """The sums over the pairs of :func:`simulation.collector.pair_stocks` in one pass:
+    those of :func:`simulation.collector.quarter_metrics` and the bilateral table of
+    :func:`simulation.collector.bilateral_quarter`, each as its numpy expression adds it.
+
+    The vendor contracts and the captive centres are first listed (pair order), then
+    each list is read once: ACV of vendor contracts in total (``sum``: numpy's pairwise
+    order, :func:`numpy_sum`), by location, vendor and country (``bincount``: contract by
+    contract), of front- and back-office contracts and of captive centres (``sum``), the
+    contracted hours (``sum``), and the cells ``(home x C + country) x 4 + group`` of the
+    bilateral table (``bincount``).
 
     Returns
     -------
@@ -870,73 +940,69 @@ def quarter_stocks(mode, acv, hours, country, pair_home, process, vendor, locati
     by_vendor : ndarray, shape (n_vendors,)
     by_country : ndarray, shape (n_countries,)
     n_contracts : int
+    bilateral : ndarray, shape (5, n_countries * n_countries * 4)
     """
     n = mode.shape[0]
+    C = n_countries
     m = 0
     mc = 0
-    mf = 0
     for i in range(n):
-        if mode[i] == MODE_VENDOR:
-            m += 1
-            if front_office[process[i]]:
-                mf += 1
-        elif mode[i] == MODE_CAPTIVE:
-            mc += 1
+        md = mode[i]
+        m += md == MODE_VENDOR
+        mc += md == MODE_CAPTIVE
+    # the lists without a branch per pair (each index is written at the next free slot,
+    # which moves on only for a pair of the list: one spare slot at the end)
+    vi = np.empty(m + 1, dtype=np.int64)
+    ci = np.empty(mc + 1, dtype=np.int64)
+    j = 0
+    jc = 0
+    for i in range(n):
+        md = mode[i]
+        vi[j] = i
+        ci[jc] = i
+        j += md == MODE_VENDOR
+        jc += md == MODE_CAPTIVE
     a = np.empty(m)
     h = np.empty(m)
-    fa = np.empty(mf)
-    ba = np.empty(m - mf)
+    fa = np.empty(m + 1)  # front- and back-office ACV, both written, one kept per contract
+    ba = np.empty(m + 1)
     ca = np.empty(mc)
     by_loc = np.zeros(3)
     by_vendor = np.zeros(n_vendors)
-    by_country = np.zeros(n_countries)
-    j = 0
+    by_country = np.zeros(C)
+    out = np.zeros((5, C * C * 4))
     jf = 0
     jb = 0
-    jc = 0
-    for i in range(n):
-        if mode[i] == MODE_VENDOR:
-            x = acv[i]
-            a[j] = x
-            h[j] = hours[i]
-            j += 1
-            c = country[i]
-            by_loc[location[pair_home[i], c]] += x
-            by_vendor[vendor[i]] += x
-            by_country[c] += x
-            if front_office[process[i]]:
-                fa[jf] = x
-                jf += 1
-            else:
-                ba[jb] = x
-                jb += 1
-        elif mode[i] == MODE_CAPTIVE:
-            ca[jc] = acv[i]
-            jc += 1
-    return (numpy_sum(a), numpy_sum(fa), numpy_sum(ba), numpy_sum(ca), numpy_sum(h), by_loc,
-            by_vendor, by_country, m)
-
-
-@njit(cache=True)
-def bilateral_quarter(mode, acv, hours, country, pair_home, process, group, n_countries):
-    """Implements :func:`simulation.collector.bilateral_quarter` (its ``bincount`` calls,
-    pair by pair in order): vendor ACV, hours and contracts, captive value and hours by
-    cell ``(home x C + country) x 4 + process group``."""
-    C = n_countries
-    out = np.zeros((5, C * C * 4))
-    for i in range(mode.shape[0]):
-        md = mode[i]
-        if md != MODE_VENDOR and md != MODE_CAPTIVE:
-            continue
+    for j in range(m):
+        i = vi[j]
+        x = acv[i]
+        hh = hours[i]
+        a[j] = x
+        h[j] = hh
+        p = process[i]
+        fr = front_office[p]
+        fa[jf] = x
+        ba[jb] = x
+        jf += fr
+        jb += not fr
+        c = country[i]
+        hm = pair_home[i]
+        by_loc[location[hm, c]] += x
+        by_vendor[vendor[i]] += x
+        by_country[c] += x
+        cell = (hm * C + c) * 4 + group[p]
+        out[0, cell] += x
+        out[1, cell] += hh
+        out[2, cell] += 1.0
+    for j in range(mc):
+        i = ci[j]
+        x = acv[i]
+        ca[j] = x
         cell = (pair_home[i] * C + country[i]) * 4 + group[process[i]]
-        if md == MODE_VENDOR:
-            out[0, cell] += acv[i]
-            out[1, cell] += hours[i]
-            out[2, cell] += 1.0
-        else:
-            out[3, cell] += acv[i]
-            out[4, cell] += hours[i]
-    return out
+        out[3, cell] += x
+        out[4, cell] += hours[i]
+    return (numpy_sum(a), numpy_sum(fa[:jf]), numpy_sum(ba[:jb]), numpy_sum(ca),
+            numpy_sum(h), by_loc, by_vendor, by_country, m, out)
 
 
 @njit(cache=True)

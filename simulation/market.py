@@ -113,6 +113,12 @@ class Options:
 
     def at(self, col: np.ndarray) -> "ChosenOption":
         """The option at column ``col[i]`` of each row ``i`` (``col``: shape ``(n,)``)."""
+        if kernels.USE_KERNELS:
+            mode, vendor, country, acv, true, hazard = kernels.options_at(
+                self.mode, self.vendor, self.country, self.acv, self.true, self.hazard,
+                np.asarray(col, dtype=np.int64))
+            return ChosenOption(mode=mode, vendor=vendor, country=country, acv=acv, true=true,
+                                hazard=hazard)
         r = np.arange(len(col))
         return ChosenOption(mode=self.mode[r, col], vendor=self.vendor[r, col],
                             country=self.country[r, col], acv=self.acv[r, col],

@@ -559,9 +559,10 @@ def logit_choice(cost, reference_cost, intensity, inertia, status_quo_col, u, ne
             np.ascontiguousarray(cost, dtype=float), np.asarray(reference_cost, dtype=float),
             float(intensity), float(inertia), np.asarray(status_quo_col, dtype=np.int64),
             group, len(nests), mu)
-        within, tot = _kernels.logit_within(np.exp(x), top, group, len(nests))
+        e = np.exp(x)
+        tot = _kernels.logit_nest_totals(e, top, group, len(nests))
         y = _kernels.logit_inclusive(top, np.log(tot), mu)
-        return _kernels.logit_draw(np.exp(y), within, group, np.asarray(u, dtype=float),
+        return _kernels.logit_draw(np.exp(y), e, tot, top, group, np.asarray(u, dtype=float),
                                    avail)
     avail = np.isfinite(cost)
     util = -intensity * np.where(avail, cost, 0.0) / reference_cost[:, None]

@@ -170,7 +170,7 @@ class BPOModel(mesa.Model):
         vendors.receive_capacity(ctx.t)                                     # 2. arrivals
         in_force = firms.in_force()
         # 3. draws: the breach, termination and review uniforms of every pair, in this
-        # order, each row drawn into one buffer just before the rule that reads it
+        # order, each row drawn just before the rule that reads it and freed after it
         breaches = firms.breaches(in_force, firms.draw_uniform(rng), ctx)   # 4. breaches
         vendors.lose_reputation(breaches.vendors)
         endings = firms.end_contracts(in_force, breaches, firms.draw_uniform(rng),

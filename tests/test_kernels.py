@@ -7,7 +7,7 @@ import pytest
 
 from agents.vendors import CAPACITY_TOLERANCE_HOURS, ConsiderationIndex
 from agents.vendors import resolve_capacity as resolve_capacity_numpy
-from simulation import kernels
+from simulation import collector, kernels
 from simulation import market
 from simulation import mechanisms as mech
 from simulation.config import load_scenario
@@ -213,12 +213,15 @@ def test_price_options_kernel_equals_numpy_on_random_states(numpy_rules, seed):
     got = market.price_options(f, v, w, sc, ctx, rv, sampled)
     expected = numpy_rules(lambda: market.price_options(f, v, w, sc, ctx, rv, sampled))
     _assert_same(got, expected)
+    col = rng.integers(0, market.option_columns(sc), 800)  # the options at one column a row
+    _assert_same(got.at(col), numpy_rules(lambda: expected.at(col)))
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_pair_rule_kernels_equal_numpy_on_random_states(numpy_rules, seed):
-    """in_force, breaches, end_contracts, due_reviews, learn, contracts and the vendors'
-    accounts on random pair states."""
+    """in_force, breaches, end_contracts (with the firms' counts of early endings),
+    due_reviews, learn, contracts, the vendors' accounts and the output sums over the
+    pairs on random pair states."""
     rng = np.random.default_rng(seed)
     results = []
     for use in (True, False):
@@ -249,8 +252,9 @@ def test_pair_rule_kernels_equal_numpy_on_random_states(numpy_rules, seed):
             c = f.contracts(ctx)
             m.vendors.keep_accounts(c.vendor, c.acv, c.work_hours, c.home, ctx)
             return (inf, br, end, due, c, f.experience.copy(), f.poor_quarters.copy(),
-                    m.vendors.revenue_q.copy(), m.vendors.profit_q.copy(),
-                    m.vendors.tax_q.copy())
+                    f.n_early_term.copy(), m.vendors.revenue_q.copy(),
+                    m.vendors.profit_q.copy(), m.vendors.tax_q.copy(),
+                    collector.pair_stocks(f, m.world, m.vendors.n))
         results.append(rules() if use else numpy_rules(rules))
     for a, b in zip(*results):
         _assert_same(a, b)
