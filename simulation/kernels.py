@@ -570,29 +570,38 @@ def resolve_capacity(chosen_vendor, hours, order, spare, tolerance):
 
 # --------------------------------------------------------------------- pair rules
 @njit(cache=True)
+def listed_pairs(mode, a, b_lo, b_hi):
+    """Two lists of pairs, increasing: those whose mode is ``a`` and those whose mode is
+    from ``b_lo`` to ``b_hi`` (an empty range, e.g. 3 to 3, lists none). A count, then one
+    pass that writes each pair at the next free slot of both lists and moves on only in
+    the lists it belongs to: no branch per pair (the mode is close to random along the
+    pairs, so a branch is mispredicted about half the time). The arrays returned are views
+    without the one spare slot."""
+    n = mode.shape[0]
+    na = 0
+    nb = 0
+    for i in range(n):
+        md = mode[i]
+        na += md == a
+        nb += (md >= b_lo) & (md <= b_hi)
+    la = np.empty(na + 1, dtype=np.int64)
+    lb = np.empty(nb + 1, dtype=np.int64)
+    ja = 0
+    jb = 0
+    for i in range(n):
+        md = mode[i]
+        la[ja] = i
+        lb[jb] = i
+        ja += md == a
+        jb += (md >= b_lo) & (md <= b_hi)
+    return la[:na], lb[:nb]
+
+
+@njit(cache=True)
 def in_force(mode):
     """Implements :meth:`agents.firms.Firms.in_force`: the pairs under a vendor contract
-    and the pairs not in-house, increasing: a count, then one pass that writes each pair
-    at the next free slot of each list and moves on only in the lists it belongs to (no
-    branch per pair; the arrays returned are views without the one spare slot)."""
-    n = mode.shape[0]
-    nv = 0
-    no = 0
-    for i in range(n):
-        md = mode[i]
-        nv += md == MODE_VENDOR
-        no += md != MODE_INHOUSE
-    vp = np.empty(nv + 1, dtype=np.int64)
-    op = np.empty(no + 1, dtype=np.int64)
-    a = 0
-    b = 0
-    for i in range(n):
-        md = mode[i]
-        vp[a] = i
-        op[b] = i
-        a += md == MODE_VENDOR
-        b += md != MODE_INHOUSE
-    return vp[:nv], op[:no]
+    and the pairs not in-house, increasing (:func:`listed_pairs`)."""
+    return listed_pairs(mode, MODE_VENDOR, MODE_VENDOR, MODE_CAPTIVE)
 
 
 @njit(cache=True)
@@ -783,16 +792,8 @@ def contracts(mode, country, pair_home, process, vendor, acv, hours, labour_cost
     (pairs, vendor, ACV, buyer's home) and their work hours, ``hours x wage multiplier x
     vendor_input_cost / host labour cost``
     (:func:`simulation.mechanisms.vendor_input_cost`), in one pass over the pairs."""
-    n = mode.shape[0]
-    m = 0
-    for i in range(n):
-        m += mode[i] == MODE_VENDOR
-    buf = np.empty(m + 1, dtype=np.int64)  # the contracts' pairs, listed without a branch
-    j = 0
-    for i in range(n):
-        buf[j] = i
-        j += mode[i] == MODE_VENDOR
-    pairs = buf[:m]
+    pairs, _ = listed_pairs(mode, MODE_VENDOR, 3, 3)  # the contracts; no second list
+    m = pairs.shape[0]
     vend = np.empty(m, dtype=vendor.dtype)
     val = np.empty(m)
     work = np.empty(m)
@@ -942,26 +943,10 @@ def pair_stocks(mode, acv, hours, country, pair_home, process, vendor, location,
     n_contracts : int
     bilateral : ndarray, shape (5, n_countries * n_countries * 4)
     """
-    n = mode.shape[0]
     C = n_countries
-    m = 0
-    mc = 0
-    for i in range(n):
-        md = mode[i]
-        m += md == MODE_VENDOR
-        mc += md == MODE_CAPTIVE
-    # the lists without a branch per pair (each index is written at the next free slot,
-    # which moves on only for a pair of the list: one spare slot at the end)
-    vi = np.empty(m + 1, dtype=np.int64)
-    ci = np.empty(mc + 1, dtype=np.int64)
-    j = 0
-    jc = 0
-    for i in range(n):
-        md = mode[i]
-        vi[j] = i
-        ci[jc] = i
-        j += md == MODE_VENDOR
-        jc += md == MODE_CAPTIVE
+    vi, ci = listed_pairs(mode, MODE_VENDOR, MODE_CAPTIVE, MODE_CAPTIVE)
+    m = vi.shape[0]
+    mc = ci.shape[0]
     a = np.empty(m)
     h = np.empty(m)
     fa = np.empty(m + 1)  # front- and back-office ACV, both written, one kept per contract
