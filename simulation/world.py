@@ -49,12 +49,39 @@ def _read(name: str) -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / name, keep_default_na=False, na_values=[""])
 
 
-def _rows_by_iso3(df: pd.DataFrame, column: str = "iso3"):
-    """``rows(c)`` gives ``df[df[column] == c]`` (same rows, order and index), from one
-    grouping of ``df`` instead of a scan per country."""
-    groups = {k: g for k, g in df.groupby(column, sort=False)}
-    empty = df.iloc[0:0]
-    return lambda c: groups.get(c, empty)
+@lru_cache(maxsize=None)
+def _regime_records() -> dict:
+    """Each country's rows of ``tax_regimes.csv`` as records (``itertuples``), ``iso3 ->
+    tuple``, made once per process (as the table is read once by :func:`_read`)."""
+    return {c: tuple(g.itertuples()) for c, g in _read("tax_regimes.csv").groupby(
+        "iso3", sort=False)}
+
+
+@lru_cache(maxsize=None)
+def _yearly_series(name: str, column: str) -> dict:
+    """Each country's observations of ``column`` in the data table ``name``: ``iso3 ->
+    (years, values)``, read-only arrays (int64 years, float values) in table order, made
+    once per process. A country without rows has empty arrays."""
+    out = {}
+    for c, g in _read(name).groupby("iso3", sort=False):
+        ys, vs = g["year"].to_numpy(np.int64), g[column].to_numpy(float)
+        ys.flags.writeable = vs.flags.writeable = False
+        out[c] = (ys, vs)
+    return out
+
+
+def _series_of(series: dict, iso3: str) -> tuple[np.ndarray, np.ndarray]:
+    """``series[iso3]`` of :func:`_yearly_series`, empty arrays for a country without
+    rows."""
+    return series.get(iso3, (np.zeros(0, np.int64), np.zeros(0)))
+
+
+@lru_cache(maxsize=4)
+def _labour_fit(rule) -> "LabourFit":
+    """``rule(labour_costs.csv, gdp_per_capita.csv)``: the fit of
+    :func:`fit_labour_cost_rule`, made once per process and per rule (a rule put in its
+    place, e.g. by an experiment, is fitted afresh)."""
+    return rule(_read("labour_costs.csv"), _read("gdp_per_capita.csv"))
 
 
 @lru_cache(maxsize=None)
@@ -98,7 +125,8 @@ def fill_series(obs_years: np.ndarray, obs_values: np.ndarray, years: np.ndarray
     oy = np.asarray(obs_years, dtype=float)[order]
     ov = np.asarray(obs_values, dtype=float)[order]
     values = np.interp(years, oy, ov)  # np.interp holds the end values outside the range
-    rule = np.where(np.isin(years, oy), "observed",
+    at = np.minimum(np.searchsorted(oy, years), len(oy) - 1)
+    rule = np.where(oy[at] == years, "observed",
                     np.where(years > oy[-1], "carry_forward",
                              np.where(years < oy[0], "carry_back", "interpolate")))
     return values, rule
@@ -239,8 +267,9 @@ def tax_regime_rates(rows: pd.DataFrame, statutory, entry_year, year, age
 
     Parameters
     ----------
-    rows : DataFrame
-        The country's rows of ``tax_regimes.csv`` (may be empty).
+    rows : DataFrame or sequence of records
+        The country's rows of ``tax_regimes.csv`` (may be empty), or those rows as records
+        (``DataFrame.itertuples()``).
     statutory : ndarray
         Statutory rate per cell (fraction).
     entry_year, year, age : ndarray of int
@@ -264,7 +293,8 @@ def tax_regime_rates(rows: pd.DataFrame, statutory, entry_year, year, age
     entry_year, year, age, statutory = np.broadcast_arrays(
         np.asarray(entry_year), np.asarray(year), np.asarray(age),
         np.asarray(statutory, float))
-    schemes = list(dict.fromkeys(rows["scheme"])) if len(rows) else []
+    records = list(rows.itertuples()) if isinstance(rows, pd.DataFrame) else list(rows)
+    schemes = list(dict.fromkeys(r.scheme for r in records))
     shape = statutory.shape
     relief = np.full((len(schemes),) + shape, np.inf)
     floor = np.zeros((len(schemes),) + shape)
@@ -278,7 +308,7 @@ def tax_regime_rates(rows: pd.DataFrame, statutory, entry_year, year, age
             ok &= x <= hi
         return ok
 
-    for r in rows.itertuples():
+    for r in records:
         k = schemes.index(r.scheme)
         ok = (within(entry_year, r.entry_from, r.entry_to) & within(year, r.year_from, r.year_to)
               & within(age, r.age_from, r.age_to))
@@ -420,13 +450,11 @@ class World:
         log: list[str] = []
 
         # --- statutory corporate tax rate (fraction)
-        tax_df = _read("corporate_tax_rates.csv")
         tax = np.empty((n, len(years)))
-        tax_rows = _rows_by_iso3(tax_df)
+        tax_series = _yearly_series("corporate_tax_rates.csv", "rate_pct")
         for i, c in enumerate(iso):
-            sub = tax_rows(c)
-            tax[i], rule = fill_series(sub["year"].to_numpy(), sub["rate_pct"].to_numpy() / 100,
-                                       years)
+            ty, tv = _series_of(tax_series, c)
+            tax[i], rule = fill_series(ty, tv / 100, years)
             _log_rules(log, "tax_rate", c, years, rule)
         for c, rate in scenario.countries.tax_rate_overrides.items():
             tax[iso.index(c)] = rate
@@ -441,10 +469,11 @@ class World:
         gdp_df = _read("gdp_per_capita.csv")
         gdp = np.empty((n, len(years)))
         clip = scenario.labour.gdp_growth_after_data_clip
-        gdp_rows = _rows_by_iso3(gdp_df)
+        gdp_series = _yearly_series("gdp_per_capita.csv", "gdp_per_capita_usd")
         for i, c in enumerate(iso):
-            sub = gdp_rows(c).sort_values("year")
-            gy, gv = sub["year"].to_numpy(), sub["gdp_per_capita_usd"].to_numpy(float)
+            gy, gv = _series_of(gdp_series, c)
+            order = np.argsort(gy)  # by year (one row per country and year)
+            gy, gv = gy[order], gv[order]
             vals, rule = fill_series(gy, gv, years)
             last_y = gy[-1]
             base_y = last_y - 10
@@ -458,7 +487,7 @@ class World:
             _log_rules(log, "gdp_per_capita", c, years, np.where(after, "gdp_trend", rule))
 
         # --- labour cost (USD/hour, base wage of a call-centre agent)
-        fit = fit_labour_cost_rule(_read("labour_costs.csv"), gdp_df)
+        fit = _labour_fit(fit_labour_cost_rule)
         alpha = np.array([fit.country_alpha.get(c, fit.alpha) for c in iso])
         anchor_year = 2024
         for c, wage in scenario.labour.labour_cost_overrides_usd_per_hour.items():
@@ -491,13 +520,10 @@ class World:
                 log.append(f"labour_cost: {extra:+g}/yr from {t.start_year} in {names}")
 
         # --- political stability (WGI estimate)
-        pv_df = _read("political_stability.csv")
         stab = np.empty((n, len(years)))
-        pv_rows = _rows_by_iso3(pv_df)
+        pv_series = _yearly_series("political_stability.csv", "pv_est")
         for i, c in enumerate(iso):
-            sub = pv_rows(c)
-            stab[i], rule = fill_series(sub["year"].to_numpy(), sub["pv_est"].to_numpy(float),
-                                        years)
+            stab[i], rule = fill_series(*_series_of(pv_series, c), years)
             _log_rules(log, "stability", c, years, rule)
 
         # --- data breaches (IBM / Ponemon)
@@ -589,21 +615,20 @@ def _effective_tax_tables(iso: list[str], years: np.ndarray, tax: np.ndarray, sc
     if not scenario.countries.tax_regimes_enabled:
         log.append("tax regimes: off (countries.tax_regimes_enabled = false)")
         return export, gross, entrant
-    regimes = _read("tax_regimes.csv")
     e = years[:, None]
     y = years[None, :]
     ages = np.arange(1, ENTRANT_TAX_AGES + 1)
     disc = scenario.vendors.entry_tax_discount_rate
-    regime_rows = _rows_by_iso3(regimes)
+    regime_rows = _regime_records()
     for i, c in enumerate(iso):
-        rows = regime_rows(c)
+        rows = regime_rows.get(c, ())
         if len(rows) == 0:
             continue
         export[i], gross[i] = tax_regime_rates(rows, tax[i][None, :], e, y, y - e + 1)
         by_age, _ = tax_regime_rates(rows, tax[i][:, None], years[:, None], years[:, None],
                                      ages[None, :])
         entrant[i] = mech.entrant_tax_rate(by_age, disc)
-        log.append(f"tax regimes {c}: {', '.join(dict.fromkeys(rows['scheme']))}")
+        log.append(f"tax regimes {c}: {', '.join(dict.fromkeys(r.scheme for r in rows))}")
     return export, gross, entrant
 
 

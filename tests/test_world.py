@@ -69,3 +69,34 @@ def test_classify_location(world, home, vendor, expected):
 def test_timezone_gap_wraps_round_the_clock():
     assert timezone_gap_hours(-10, 12) == 2
     assert timezone_gap_hours(5.5, -5) == 10.5
+
+
+def test_a_labour_cost_rule_put_in_place_is_fitted_afresh(monkeypatch, world):
+    """The labour-cost fit is made once per process, but per rule: a rule that replaces
+    ``fit_labour_cost_rule`` (an experiment's) is used by the next world, and the original
+    one again after it."""
+    import dataclasses
+
+    from simulation import world as world_module
+    original = world_module.fit_labour_cost_rule
+
+    def steeper(labour, gdp):
+        fit = original(labour, gdp)
+        return dataclasses.replace(fit, beta=fit.beta + 0.1)
+
+    monkeypatch.setattr(world_module, "fit_labour_cost_rule", steeper)
+    swapped = World.build(load_scenario())
+    assert swapped.labour_fit.beta == pytest.approx(world.labour_fit.beta + 0.1)
+    assert not np.array_equal(swapped.labour_cost, world.labour_cost)
+    monkeypatch.setattr(world_module, "fit_labour_cost_rule", original)
+    np.testing.assert_array_equal(World.build(load_scenario()).labour_cost, world.labour_cost)
+
+
+def test_fill_series_marks_observed_years_as_a_membership_test_does():
+    """The rule of each year (``observed`` where the year is among the observations,
+    whatever their order) on unordered, sparse and single observations."""
+    years = np.arange(1990, 2031)
+    for obs in ([2000, 1995, 2010], [2005], [1985, 2040], list(range(1990, 2031, 3))):
+        oy = np.array(obs)
+        _, rule = fill_series(oy, np.arange(len(oy), dtype=float), years)
+        np.testing.assert_array_equal(rule == "observed", np.isin(years, oy))
