@@ -572,11 +572,10 @@ def resolve_capacity(chosen_vendor, hours, order, spare, tolerance):
 @njit(cache=True)
 def listed_pairs(mode, a, b_lo, b_hi):
     """Two lists of pairs, increasing: those whose mode is ``a`` and those whose mode is
-    from ``b_lo`` to ``b_hi`` (an empty range, e.g. 3 to 3, lists none). A count, then one
-    pass that writes each pair at the next free slot of both lists and moves on only in
-    the lists it belongs to: no branch per pair (the mode is close to random along the
-    pairs, so a branch is mispredicted about half the time). The arrays returned are views
-    without the one spare slot."""
+    from ``b_lo`` to ``b_hi``. A count, then one pass that writes each pair at the next
+    free slot of both lists and moves on only in the lists it belongs to: no branch per
+    pair (the mode is close to random along the pairs, so a branch is mispredicted about
+    half the time). The arrays returned are views without the one spare slot."""
     n = mode.shape[0]
     na = 0
     nb = 0
@@ -791,8 +790,9 @@ def contracts(mode, country, pair_home, process, vendor, acv, hours, labour_cost
     """Implements :meth:`agents.firms.Firms.contracts`: the vendor contracts in force
     (pairs, vendor, ACV, buyer's home) and their work hours, ``hours x wage multiplier x
     vendor_input_cost / host labour cost``
-    (:func:`simulation.mechanisms.vendor_input_cost`), in one pass over the pairs."""
-    pairs, _ = listed_pairs(mode, MODE_VENDOR, 3, 3)  # the contracts; no second list
+    (:func:`simulation.mechanisms.vendor_input_cost`): the contracts listed
+    (:func:`listed_pairs`), then one pass over them."""
+    pairs, _ = listed_pairs(mode, MODE_VENDOR, MODE_VENDOR, MODE_VENDOR)  # one list needed
     m = pairs.shape[0]
     vend = np.empty(m, dtype=vendor.dtype)
     val = np.empty(m)

@@ -261,7 +261,7 @@ def classify_location(home: str, vendor: str, borders: dict[str, set[str]],
 ENTRANT_TAX_AGES = 60
 
 
-def tax_regime_rates(rows: pd.DataFrame, statutory, entry_year, year, age
+def tax_regime_rates(rows, statutory, entry_year, year, age
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Effective tax rate on export income under a country's BPO tax regimes.
 
